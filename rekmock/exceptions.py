@@ -1,0 +1,91 @@
+"""AWS error responses, as Rekognition names and words them.
+
+Each class is a moto ``ServiceException`` so moto's serializer writes the JSON error body
+(``__type`` and ``message``) with the model's HTTP status.
+"""
+
+from __future__ import annotations
+
+from moto.core.exceptions import ServiceException
+
+
+class RekognitionError(ServiceException):
+    """Base for every error rekmock raises."""
+
+
+class ValidationException(RekognitionError):
+    """A request member broke a modelled constraint (not in the model's error list)."""
+
+    code = "ValidationException"
+
+
+class SerializationException(RekognitionError):
+    """A request member has the wrong JSON type."""
+
+    code = "SerializationException"
+
+
+class InvalidParameterException(RekognitionError):
+    code = "InvalidParameterException"
+    message = "Request has invalid parameters"
+
+
+class InvalidImageFormatException(RekognitionError):
+    code = "InvalidImageFormatException"
+    message = "Request has invalid image format"
+
+
+class ImageTooLargeException(RekognitionError):
+    code = "ImageTooLargeException"
+    message = "Image size is too large."
+
+
+class InvalidS3ObjectException(RekognitionError):
+    code = "InvalidS3ObjectException"
+    message = (
+        "Unable to get object metadata from S3. Check object key, region and/or access permissions."
+    )
+
+
+class ResourceNotFoundException(RekognitionError):
+    code = "ResourceNotFoundException"
+    message = "The resource specified in the request cannot be found."
+
+
+class ResourceAlreadyExistsException(RekognitionError):
+    code = "ResourceAlreadyExistsException"
+    message = "The resource already exists."
+
+
+class InvalidPaginationTokenException(RekognitionError):
+    code = "InvalidPaginationTokenException"
+    message = "Invalid Token"
+
+
+class IdempotentParameterMismatchException(RekognitionError):
+    code = "IdempotentParameterMismatchException"
+    message = (
+        "A ClientRequestToken input parameter was reused with an operation, "
+        "but at least one of the other input parameters is different from the previous call "
+        "to the operation."
+    )
+
+
+class ServiceQuotaExceededException(RekognitionError):
+    code = "ServiceQuotaExceededException"
+    message = "The size of the collection or the number of faces for the user exceeds the limit."
+
+
+class ConflictException(RekognitionError):
+    code = "ConflictException"
+    message = (
+        "A User with the same Id already exists within the collection, or the update or "
+        "deletion of the User caused an inconsistent state."
+    )
+
+
+class InternalServerError(RekognitionError):
+    """Last resort: a bug in rekmock, reported as the service reports its own failures."""
+
+    code = "InternalServerError"
+    message = "Amazon Rekognition experienced a service issue. Try your call again."

@@ -1,0 +1,34 @@
+"""One function per Rekognition operation, registered by name.
+
+A handler takes the request context and the validated parameters and returns the response
+dict. Handlers never touch HTTP or OpenCV: the context gives them images and state, the
+analysis module gives them faces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Handler = Callable[[Any, dict[str, Any]], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    """Register ``fn`` as the handler of the Rekognition operation ``name``."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def load_all() -> dict[str, Handler]:
+    """Import every handler module in this package so their operations register."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    return HANDLERS

@@ -1,0 +1,95 @@
+"""What test authors script: field overrides, same/different person, and the celebrity gallery.
+
+Images are named by content (any bytes or a file path) or by S3 location, so a scripted answer
+follows the photo whichever way a request passes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+ImageRef = tuple[str, ...]  # ("sha256", hexdigest) or ("s3", bucket, name)
+ImageLike = Union[bytes, bytearray, str, "os.PathLike[str]", dict, tuple]
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def image_ref(image: ImageLike) -> ImageRef:
+    """Name an image: bytes or a path by content hash; ``{"S3Object": ...}``, ``{"Bucket", "Name"}``
+    or ``("bucket", "key")`` by S3 location."""
+    if isinstance(image, (bytes, bytearray)):
+        return ("sha256", hashlib.sha256(bytes(image)).hexdigest())
+    if isinstance(image, tuple) and len(image) == 2:
+        return ("s3", str(image[0]), str(image[1]))
+    if isinstance(image, dict):
+        if "Bytes" in image:
+            return image_ref(image["Bytes"])
+        loc = image.get("S3Object", image)
+        return ("s3", str(loc["Bucket"]), str(loc["Name"]))
+    with open(os.fspath(image), "rb") as fh:
+        return image_ref(fh.read())
+
+
+def refs_of(key: str, s3_location: tuple[str, str] | None) -> list[ImageRef]:
+    """Every name a request image answers to."""
+    refs: list[ImageRef] = [("sha256", key)]
+    if s3_location is not None:
+        refs.append(("s3", *s3_location))
+    return refs
+
+
+def celebrity_id(name: str) -> str:
+    """A stable 8-character id like the service's, derived from the name."""
+    number = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+    chars = []
+    for _ in range(8):
+        number, rest = divmod(number, 62)
+        chars.append(_BASE62[rest])
+    return "".join(chars)
+
+
+@dataclass
+class Celebrity:
+    id: str
+    name: str
+    urls: list[str]
+    known_gender: str | None
+    photos: list[bytes]  # reference photos (encoded), matched by face vector
+
+
+@dataclass
+class Scripts:
+    """Per-account scripted answers; reset with the rest of moto's state."""
+
+    face_fields: dict[tuple[ImageRef, int], dict[str, Any]] = field(default_factory=dict)
+    pairs: dict[frozenset, float] = field(default_factory=dict)
+    celebrity_faces: dict[tuple[ImageRef, int], tuple[str, float]] = field(default_factory=dict)
+    celebrities: dict[str, Celebrity] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def fields_for(self, refs: list[ImageRef], index: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for ref in refs:
+            out.update(self.face_fields.get((ref, index), {}))
+        return out
+
+    def pair_similarity(
+        self, refs_a: list[ImageRef], index_a: int, refs_b: list[ImageRef], index_b: int
+    ) -> float | None:
+        for ra in refs_a:
+            for rb in refs_b:
+                found = self.pairs.get(frozenset({(ra, index_a), (rb, index_b)}))
+                if found is not None:
+                    return found
+        return None
+
+    def celebrity_for(self, refs: list[ImageRef], index: int) -> tuple[str, float] | None:
+        for ref in refs:
+            found = self.celebrity_faces.get((ref, index))
+            if found is not None:
+                return found
+        return None

@@ -1,0 +1,111 @@
+"""Shared test set-up: every Rekognition response a test produces is checked against the schema
+generated from the botocore model (strictly), and every error against AWS's error body shape."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jsonschema
+import pytest
+import regex
+from botocore.config import Config
+
+from rekmock import RekognitionState, mock_rekognition
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SCHEMAS = ROOT / "schemas"
+sys.path.insert(0, str(ROOT))
+
+
+def _aws_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    if isinstance(instance, str) and not regex.fullmatch(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match AWS pattern {pattern!r}")
+
+
+StrictValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, {"x-aws-pattern": _aws_pattern}
+)
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "__type": {"type": "string"},
+        "message": {"type": "string"},
+        "Message": {"type": "string"},
+        "Code": {"type": "string"},
+        "Logref": {"type": "string"},
+    },
+    "required": ["__type"],
+    "additionalProperties": False,
+}
+_schemas: dict[str, dict[str, Any]] = {}
+CHECKED: list[str] = []  # operations whose raw responses were validated, for a sanity test
+
+
+def schema_for(operation: str) -> dict[str, Any]:
+    if operation not in _schemas:
+        _schemas[operation] = json.loads((SCHEMAS / f"{operation}.json").read_text())
+    return _schemas[operation]
+
+
+def validate_response(operation: str, status: int, body: bytes) -> None:
+    """Raise if a raw response body does not fit the model's output shape or AWS's error shape."""
+    doc = json.loads(body or b"{}")
+    if status >= 300:
+        jsonschema.validate(doc, ERROR_SCHEMA)
+        return
+    schema = schema_for(operation)
+    root = {"$defs": schema["$defs"], **schema["output"]}
+    StrictValidator(root).validate(doc)
+    CHECKED.append(operation)
+
+
+def _check_raw(http_response: Any, model: Any, **_: Any) -> None:
+    validate_response(model.name, http_response.status_code, http_response.content)
+
+
+def strict_client(service: str = "rekognition", **kwargs: Any) -> Any:
+    """A boto3 client whose every Rekognition response is schema-checked."""
+    client = boto3.client(service, region_name=kwargs.pop("region_name", "us-east-1"), **kwargs)
+    if service == "rekognition":
+        client.meta.events.register("after-call.rekognition", _check_raw)
+    return client
+
+
+def unvalidated_client(**kwargs: Any) -> Any:
+    """A schema-checked client that sends whatever it is given (no client-side validation)."""
+    return strict_client(config=Config(parameter_validation=False), **kwargs)
+
+
+@pytest.fixture
+def rek() -> Iterator[RekognitionState]:
+    with mock_rekognition() as state:
+        yield state
+
+
+@pytest.fixture
+def client(rek: RekognitionState) -> Any:
+    return strict_client()
+
+
+@pytest.fixture
+def raw_client(rek: RekognitionState) -> Any:
+    return unvalidated_client()
+
+
+@pytest.fixture
+def s3(rek: RekognitionState) -> Any:
+    return boto3.client("s3", region_name="us-east-1")
+
+
+def photo(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def error_code(exc_info: Any) -> str:
+    return exc_info.value.response["Error"]["Code"]
