@@ -127,7 +127,7 @@ def decode(data: bytes) -> tuple[np.ndarray, int, int]:
         rgb = _to_rgb(upright)
     except (ImageTooLargeException, InvalidImageFormatException):
         raise
-    except MemoryError:
+    except (MemoryError, Image.DecompressionBombError):
         raise ImageTooLargeException() from None
     except Exception:  # truncated, corrupt or hostile data: Pillow raises many kinds
         raise InvalidImageFormatException() from None

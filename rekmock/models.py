@@ -17,7 +17,7 @@ from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
 from .scripts import Scripts
 
-GLOBAL = "global"
+GLOBAL = "global"  # moto files the "global" slot under the partition name, "aws"
 _ID_NAMESPACE = uuid.UUID("8f1d2c0e-6a55-4c1f-9a43-2b8f5d1e7c11")
 
 
@@ -49,7 +49,7 @@ class RekognitionBackend(MotoRekognitionBackend):
 
 
 rekognition_backends: BackendDict[RekognitionBackend] = BackendDict(
-    RekognitionBackend, "rekognition", additional_regions=[GLOBAL]
+    RekognitionBackend, "rekognition", additional_regions=["aws"]
 )
 
 

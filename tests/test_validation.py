@@ -86,12 +86,12 @@ def test_unknown_members_are_ignored_and_blobs_decoded() -> None:
     [
         ({}, "ValidationException"),
         ({"Image": {}}, "InvalidParameterException"),
-        ({"Image": {"Bytes": b"x", "S3Object": {"Bucket": "b", "Name": "n"}}},
+        ({"Image": {"Bytes": b"x", "S3Object": {"Bucket": "bucket", "Name": "n.jpg"}}},
          "InvalidParameterException"),
         ({"Image": {"Bytes": b"x"}, "Attributes": ["EVERYTHING"]}, "ValidationException"),
         ({"Image": {"Bytes": b""}}, "ValidationException"),
         ({"Image": {"Bytes": b"\xff" * (5 * 1024 * 1024 + 1)}}, "ImageTooLargeException"),
-        ({"Image": {"S3Object": {"Bucket": "b", "Name": ""}}}, "ValidationException"),
+        ({"Image": {"S3Object": {"Bucket": "bucket", "Name": ""}}}, "ValidationException"),
     ],
 )
 def test_bad_requests_through_boto3(raw_client, kwargs, code) -> None:
