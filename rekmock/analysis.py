@@ -1,0 +1,153 @@
+"""Faces of a request image, described in the service's words.
+
+The bridge between the vision package (pixels in, measurements out, cached by content) and the
+handlers (response dicts). Scripted fields are applied here, so every operation sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import vision
+from .images import LoadedImage
+from .scripts import ImageRef, Scripts, refs_of
+from .service_model import service_model
+
+DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
+DEFAULT_FIELDS = ("BoundingBox", "Landmarks", "Pose", "Quality", "Confidence")
+# Attribute enum value -> FaceDetail member it adds.
+ATTRIBUTE_FIELDS = {
+    "AGE_RANGE": "AgeRange",
+    "BEARD": "Beard",
+    "EMOTIONS": "Emotions",
+    "EYE_DIRECTION": "EyeDirection",
+    "EYEGLASSES": "Eyeglasses",
+    "EYES_OPEN": "EyesOpen",
+    "GENDER": "Gender",
+    "MOUTH_OPEN": "MouthOpen",
+    "MUSTACHE": "Mustache",
+    "FACE_OCCLUDED": "FaceOccluded",
+    "SMILE": "Smile",
+    "SUNGLASSES": "Sunglasses",
+}
+
+
+def f32(value: float) -> float:
+    """Floats as the service writes them: float32 precision, so output bytes are stable."""
+    return float(np.float32(value))
+
+
+def fields_for(attributes: Iterable[str] | None) -> tuple[set[str], bool]:
+    """FaceDetail members to return for an ``Attributes`` list, and whether all 30 landmarks."""
+    wanted = set(attributes or ("DEFAULT",))
+    if "ALL" in wanted:
+        return set(DEFAULT_FIELDS) | set(ATTRIBUTE_FIELDS.values()), True
+    return set(DEFAULT_FIELDS) | {ATTRIBUTE_FIELDS[a] for a in wanted if a in ATTRIBUTE_FIELDS}, False
+
+
+def _flag(value: tuple[bool, float]) -> dict[str, Any]:
+    return {"Value": bool(value[0]), "Confidence": f32(value[1])}
+
+
+@dataclass
+class FaceView:
+    """One detected face of one image, with its scripted overrides."""
+
+    image: LoadedImage
+    analysis: vision.ImageAnalysis
+    index: int
+    refs: list[ImageRef]
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def face(self) -> vision.Face:
+        return self.analysis.faces[self.index]
+
+    def bounding_box(self) -> dict[str, float]:
+        if "BoundingBox" in self.overrides:
+            return dict(self.overrides["BoundingBox"])
+        left, top, width, height = self.face.box
+        w, h = self.analysis.width, self.analysis.height
+        return {"Width": f32(width / w), "Height": f32(height / h),
+                "Left": f32(left / w), "Top": f32(top / h)}
+
+    def confidence(self) -> float:
+        return float(self.overrides.get("Confidence", f32(self.face.confidence)))
+
+    def landmarks(self, every: bool) -> list[dict[str, Any]]:
+        w, h = self.analysis.width, self.analysis.height
+        types = vision.LANDMARK_TYPES if every else DEFAULT_LANDMARKS
+        return [
+            {"Type": t, "X": f32(self.face.landmarks[t][0] / w),
+             "Y": f32(self.face.landmarks[t][1] / h)}
+            for t in types
+        ]
+
+    def pose(self) -> dict[str, float]:
+        face = self.face
+        return {"Roll": f32(face.roll), "Yaw": f32(face.yaw), "Pitch": f32(face.pitch)}
+
+    def quality(self) -> dict[str, float]:
+        if "Quality" in self.overrides:
+            return dict(self.overrides["Quality"])
+        return {"Brightness": f32(self.face.brightness), "Sharpness": f32(self.face.sharpness)}
+
+    def _attribute_fields(self) -> dict[str, Any]:
+        a = self.analysis.attributes(self.index)
+        emotions = sorted(a.emotions.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {
+            "AgeRange": {"Low": int(a.age_range[0]), "High": int(a.age_range[1])},
+            "Smile": _flag(a.smile),
+            "Eyeglasses": _flag(a.eyeglasses),
+            "Sunglasses": _flag(a.sunglasses),
+            "Gender": {"Value": a.gender[0], "Confidence": f32(a.gender[1])},
+            "Beard": _flag(a.beard),
+            "Mustache": _flag(a.mustache),
+            "EyesOpen": _flag(a.eyes_open),
+            "MouthOpen": _flag(a.mouth_open),
+            "Emotions": [{"Type": t, "Confidence": f32(c)} for t, c in emotions],
+            "FaceOccluded": _flag(a.face_occluded),
+            "EyeDirection": {"Yaw": f32(a.eye_direction[0]), "Pitch": f32(a.eye_direction[1]),
+                             "Confidence": f32(a.eye_direction[2])},
+        }
+
+    def detail(self, attributes: Iterable[str] | None = None) -> dict[str, Any]:
+        """The FaceDetail for an ``Attributes`` list, members in the model's order."""
+        wanted, every_landmark = fields_for(attributes)
+        values: dict[str, Any] = {
+            "BoundingBox": self.bounding_box(),
+            "Landmarks": self.landmarks(every_landmark),
+            "Pose": self.pose(),
+            "Quality": self.quality(),
+            "Confidence": self.confidence(),
+        }
+        if wanted - set(DEFAULT_FIELDS):
+            values.update(self._attribute_fields())
+        values.update({k: v for k, v in self.overrides.items() if k in wanted})
+        order = service_model().shape_for("FaceDetail").members
+        return {name: values[name] for name in order if name in wanted}
+
+    def descriptor(self) -> np.ndarray:
+        return self.analysis.descriptor(self.index)
+
+
+def faces_of(image: LoadedImage, scripts: Scripts) -> list[FaceView]:
+    """Every face the mock sees in ``image``, largest first, scripted fields applied."""
+    analysis = vision.analyze(image.key, image.rgb)
+    refs = refs_of(image.key, image.s3_location)
+    return [
+        FaceView(image, analysis, i, refs, scripts.fields_for(refs, i))
+        for i in range(len(analysis.faces))
+    ]
+
+
+def similarity(a: FaceView, b: FaceView, scripts: Scripts) -> float:
+    """How alike two faces are (0..100): scripted when a test said so, else by face vector."""
+    scripted = scripts.pair_similarity(a.refs, a.index, b.refs, b.index)
+    if scripted is not None:
+        return f32(scripted)
+    return f32(vision.similarity(a.descriptor(), b.descriptor()))

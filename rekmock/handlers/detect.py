@@ -1,0 +1,57 @@
+"""Stateless face operations: DetectFaces and CompareFaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..analysis import FaceView, faces_of, similarity
+from ..exceptions import InvalidParameterException
+from ..quality import passing
+from . import operation
+
+MAX_DETECTED = 100
+
+
+def compared_face(face: FaceView, expression: bool = False) -> dict[str, Any]:
+    """A ComparedFace: the DEFAULT FaceDetail, with Emotions and Smile where the service adds them."""
+    detail = face.detail(["EMOTIONS", "SMILE"] if expression else None)
+    keep = ("BoundingBox", "Confidence", "Landmarks", "Pose", "Quality", "Emotions", "Smile")
+    return {k: detail[k] for k in keep if k in detail}
+
+
+def largest_face(ctx: Any, image: dict[str, Any], quality_filter: str) -> FaceView:
+    """The largest face that passes the filter; InvalidParameterException when there is none."""
+    faces = passing(faces_of(ctx.image(image), ctx.scripts), quality_filter)
+    if not faces:
+        raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
+    return faces[0]
+
+
+@operation("DetectFaces")
+def detect_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    faces = faces_of(ctx.image(params["Image"]), ctx.scripts)[:MAX_DETECTED]
+    attributes = params.get("Attributes")
+    return {"FaceDetails": [f.detail(attributes) for f in faces]}
+
+
+@operation("CompareFaces")
+def compare_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    quality_filter = params.get("QualityFilter", "NONE")
+    threshold = params.get("SimilarityThreshold", 80.0)
+    source = largest_face(ctx, params["SourceImage"], quality_filter)
+    targets = faces_of(ctx.image(params["TargetImage"]), ctx.scripts)[:MAX_DETECTED]
+    targets = passing(targets, quality_filter)
+    if not targets:
+        raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
+    scored = [(similarity(source, t, ctx.scripts), t) for t in targets]
+    matches = sorted(
+        ((s, t) for s, t in scored if s >= threshold), key=lambda st: (-st[0], st[1].index)
+    )
+    return {
+        "SourceImageFace": {
+            "BoundingBox": source.bounding_box(),
+            "Confidence": source.confidence(),
+        },
+        "FaceMatches": [{"Similarity": s, "Face": compared_face(t)} for s, t in matches],
+        "UnmatchedFaces": [compared_face(t) for s, t in scored if s < threshold],
+    }

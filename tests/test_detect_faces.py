@@ -1,0 +1,145 @@
+"""DetectFaces on real photos: faces, landmarks, attributes, ordering, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rekmock.analysis import ATTRIBUTE_FIELDS
+from rekmock.vision import LANDMARK_TYPES
+
+from .conftest import ROOT, photo
+
+
+def _side_by_side(*names: str) -> bytes:
+    """One real group photo made of several test photos at their own sizes."""
+    ims = [Image.open(io.BytesIO(photo(n))).convert("RGB") for n in names]
+    canvas = Image.new("RGB", (sum(i.width for i in ims), max(i.height for i in ims)), "white")
+    x = 0
+    for im in ims:
+        canvas.paste(im, (x, 0))
+        x += im.width
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def test_default_fields(client) -> None:
+    faces = client.detect_faces(Image={"Bytes": photo("obama.jpg")})["FaceDetails"]
+    assert len(faces) == 1
+    face = faces[0]
+    assert set(face) == {"BoundingBox", "Landmarks", "Pose", "Quality", "Confidence"}
+    assert [lm["Type"] for lm in face["Landmarks"]] == [
+        "eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose"]
+    box = face["BoundingBox"]
+    marks = {lm["Type"]: (lm["X"], lm["Y"]) for lm in face["Landmarks"]}
+    for x, y in marks.values():  # every landmark inside the face box
+        assert box["Left"] <= x <= box["Left"] + box["Width"]
+        assert box["Top"] <= y <= box["Top"] + box["Height"]
+    # the viewer's left eye is the one with the smaller X; eyes above the nose, nose above mouth
+    assert marks["eyeLeft"][0] < marks["eyeRight"][0]
+    assert marks["eyeLeft"][1] < marks["nose"][1] < marks["mouthLeft"][1]
+    assert face["Confidence"] > 90
+    assert abs(face["Pose"]["Yaw"]) < 30 and abs(face["Pose"]["Roll"]) < 15
+
+
+def test_all_attributes_and_thirty_landmarks(client) -> None:
+    face = client.detect_faces(Image={"Bytes": photo("obama.jpg")}, Attributes=["ALL"])[
+        "FaceDetails"][0]
+    assert set(ATTRIBUTE_FIELDS.values()) <= set(face)
+    assert [lm["Type"] for lm in face["Landmarks"]] == list(LANDMARK_TYPES)
+    assert len(LANDMARK_TYPES) == 30
+    emotions = [e["Confidence"] for e in face["Emotions"]]
+    assert len(emotions) == 9 and emotions == sorted(emotions, reverse=True)
+    assert face["AgeRange"]["Low"] <= face["AgeRange"]["High"]
+    assert face["Smile"]["Value"] is True  # he is smiling broadly in this photo
+    assert face["Sunglasses"]["Value"] is False
+
+
+def test_individual_attributes_only(client) -> None:
+    face = client.detect_faces(
+        Image={"Bytes": photo("obama.jpg")}, Attributes=["SMILE", "FACE_OCCLUDED"]
+    )["FaceDetails"][0]
+    assert set(face) == {"BoundingBox", "Landmarks", "Pose", "Quality", "Confidence", "Smile",
+                         "FaceOccluded"}
+
+
+def test_no_face(client) -> None:
+    assert client.detect_faces(Image={"Bytes": photo("coffee.jpg")})["FaceDetails"] == []
+
+
+def test_several_faces_largest_first(client) -> None:
+    data = _side_by_side("biden.jpg", "obama.jpg", "hopper.jpg")
+    faces = client.detect_faces(Image={"Bytes": data})["FaceDetails"]
+    assert len(faces) == 3
+    areas = [f["BoundingBox"]["Width"] * f["BoundingBox"]["Height"] for f in faces]
+    assert areas == sorted(areas, reverse=True)
+    # hopper is the smallest photo, so its face is the last one, at the right-hand end
+    assert faces[-1]["BoundingBox"]["Left"] > 0.8
+
+
+def test_face_box_follows_the_face(client) -> None:
+    """Shift the photo inside a larger canvas: the box moves with it, in image ratios."""
+    im = Image.open(io.BytesIO(photo("obama.jpg"))).convert("RGB")
+    canvas = Image.new("RGB", (im.width * 2, im.height), "gray")
+    canvas.paste(im, (im.width, 0))
+    out = io.BytesIO()
+    canvas.save(out, "PNG")
+    plain = client.detect_faces(Image={"Bytes": photo("obama.jpg")})["FaceDetails"][0]
+    moved = client.detect_faces(Image={"Bytes": out.getvalue()})["FaceDetails"][0]
+    assert moved["BoundingBox"]["Left"] == pytest.approx(
+        0.5 + plain["BoundingBox"]["Left"] / 2, abs=0.01)
+    assert moved["BoundingBox"]["Width"] == pytest.approx(plain["BoundingBox"]["Width"] / 2,
+                                                          abs=0.01)
+
+
+def test_quality_reflects_the_pixels(client) -> None:
+    im = Image.open(io.BytesIO(photo("obama.jpg"))).convert("RGB")
+    dark = Image.fromarray((np.asarray(im) * 0.35).astype(np.uint8))
+    blurred = im.filter(__import__("PIL.ImageFilter", fromlist=["x"]).GaussianBlur(4))
+    def quality(img: Image.Image) -> dict:
+        out = io.BytesIO()
+        img.save(out, "PNG")
+        return client.detect_faces(Image={"Bytes": out.getvalue()})["FaceDetails"][0]["Quality"]
+    base = quality(im)
+    assert quality(dark)["Brightness"] < base["Brightness"] - 10
+    assert quality(blurred)["Sharpness"] < base["Sharpness"] - 10
+
+
+DETERMINISM = """
+import boto3, hashlib, sys
+from rekmock import mock_rekognition
+with mock_rekognition():
+    c = boto3.client("rekognition", region_name="us-east-1")
+    seen = []
+    def grab(http_response, **_):
+        seen.append(http_response.content)
+    c.meta.events.register("after-call.rekognition", grab)
+    c.detect_faces(Image={"Bytes": open(sys.argv[1], "rb").read()}, Attributes=["ALL"])
+print(hashlib.sha256(seen[0]).hexdigest())
+"""
+
+
+def test_same_bytes_across_processes() -> None:
+    path = str(ROOT / "tests" / "data" / "astronaut.png")
+    digests = {
+        subprocess.run([sys.executable, "-c", DETERMINISM, path], capture_output=True, text=True,
+                       check=True, timeout=120).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(digests) == 1 and len(next(iter(digests))) == 64
+
+
+def test_same_bytes_in_process(client) -> None:
+    bodies = []
+    client.meta.events.register("after-call.rekognition",
+                                lambda http_response, **_: bodies.append(http_response.content))
+    for _ in range(2):
+        client.detect_faces(Image={"Bytes": photo("hopper.jpg")}, Attributes=["ALL"])
+    assert hashlib.sha256(bodies[0]).digest() == hashlib.sha256(bodies[1]).digest()

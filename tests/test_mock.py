@@ -1,0 +1,112 @@
+"""Entry points: decorator, class decorator, context manager, start/stop, nesting with mock_aws,
+moto's other Rekognition operations, fixtures, per-account state."""
+
+from __future__ import annotations
+
+import unittest
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from rekmock import RekognitionState, mock_rekognition
+
+from .conftest import photo, strict_client
+
+
+def _celebrity_known(celebrity_id: str) -> bool:
+    try:
+        strict_client().get_celebrity_info(Id=celebrity_id)
+        return True
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "ResourceNotFoundException"
+        return False
+
+
+def _register(name: str = "Grace Hopper") -> str:
+    return RekognitionState().add_celebrity(name, photos=[], urls=["https://example.org/gh"])
+
+
+def test_function_decorator_gives_fresh_state() -> None:
+    @mock_rekognition
+    def first() -> str:
+        celebrity = _register()
+        assert _celebrity_known(celebrity)
+        return celebrity
+
+    @mock_rekognition()
+    def second(celebrity: str) -> bool:
+        return _celebrity_known(celebrity)
+
+    assert second(first()) is False
+
+
+def test_context_manager_and_start_stop() -> None:
+    with mock_rekognition() as rek:
+        celebrity = rek.add_celebrity("Someone", known_gender="Female")
+        info = strict_client().get_celebrity_info(Id=celebrity)
+        assert info["Name"] == "Someone" and info["KnownGender"] == {"Type": "Female"}
+    mock = mock_rekognition()
+    state = mock.start()
+    try:
+        assert not _celebrity_known(celebrity)
+        assert isinstance(state, RekognitionState)
+    finally:
+        mock.stop()
+
+
+@mock_rekognition
+class TestClassDecorator(unittest.TestCase):
+    def test_a(self) -> None:
+        self.assertFalse(_celebrity_known(_register("Z") + "x"))
+        _register("A")
+
+    def test_b(self) -> None:
+        from rekmock.scripts import celebrity_id
+
+        self.assertFalse(_celebrity_known(celebrity_id("A")))
+        self.assertFalse(_celebrity_known(celebrity_id("Z")))
+
+
+@pytest.mark.parametrize("outer_is_moto", [True, False])
+def test_nesting_with_mock_aws_keeps_state(outer_is_moto: bool) -> None:
+    outer, inner = (mock_aws(), mock_rekognition()) if outer_is_moto else (
+        mock_rekognition(), mock_aws())
+    with outer:
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="photos")
+        s3.put_object(Bucket="photos", Key="o.jpg", Body=photo("obama.jpg"))
+        celebrity = _register()
+        with inner:
+            faces = strict_client().detect_faces(
+                Image={"S3Object": {"Bucket": "photos", "Name": "o.jpg"}}
+            )["FaceDetails"]
+            assert len(faces) == 1
+            assert _celebrity_known(celebrity)
+        # leaving the inner mock wipes nothing
+        assert s3.list_objects_v2(Bucket="photos")["KeyCount"] == 1
+        assert _celebrity_known(celebrity)
+
+
+def test_moto_operations_keep_working() -> None:
+    with mock_rekognition():
+        client = boto3.client("rekognition", region_name="us-east-1")
+        labels = client.detect_labels(Image={"Bytes": photo("coffee.jpg")})
+        assert "Labels" in labels
+        assert "TextDetections" in client.detect_text(Image={"Bytes": photo("coffee.jpg")})
+
+
+def test_state_is_per_account(monkeypatch) -> None:
+    with mock_rekognition():
+        celebrity = _register()
+        monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+        assert not _celebrity_known(celebrity)
+        monkeypatch.delenv("MOTO_ACCOUNT_ID")
+        assert _celebrity_known(celebrity)
+
+
+def test_pytest_fixtures(rekognition_client, rekognition_mock, s3_client) -> None:
+    s3_client.create_bucket(Bucket="fixture-bucket")
+    celebrity = rekognition_mock.add_celebrity("Fixture Person")
+    assert rekognition_client.get_celebrity_info(Id=celebrity)["Name"] == "Fixture Person"
