@@ -11,6 +11,7 @@ every call pays for vision once.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import statistics
 import subprocess
@@ -29,10 +30,8 @@ def median_ms(fn: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        try:
+        with contextlib.suppress(ClientError):  # a crop with no face still gets an answer
             fn()
-        except ClientError:  # a crop without a detectable face: a real answer, timed too
-            pass
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -66,7 +65,7 @@ def photos_640x480(data: Path | None, count: int, salt: int = 0) -> Iterator[byt
     while made < count:
         for path in sources:
             im = ImageOps.fit(Image.open(path).convert("RGB"), (640, 480))
-            im.putpixel((0, 0), (made % 256, made // 256 % 256, salt % 256))  # new content, same face
+            im.putpixel((0, 0), (made % 256, made // 256 % 256, salt % 256))
             out = io.BytesIO()
             im.save(out, "JPEG", quality=90)
             yield out.getvalue()
@@ -79,7 +78,8 @@ def main() -> None:
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     runs = 25
     moto_s, both_s = import_cost()
-    print(f"import moto, boto3: {moto_s * 1000:.0f} ms; + rekmock: {(both_s - moto_s) * 1000:+.0f} ms")
+    extra = (both_s - moto_s) * 1000
+    print(f"import moto, boto3: {moto_s * 1000:.0f} ms; + rekmock: {extra:+.0f} ms")
 
     import boto3
     from moto import mock_aws
@@ -99,8 +99,8 @@ def main() -> None:
         rows: list[tuple[str, float, float]] = []
         for salt, (label, call) in enumerate([
             ("DetectFaces DEFAULT", lambda a, b: client.detect_faces(Image={"Bytes": a})),
-            ("DetectFaces ALL", lambda a, b: client.detect_faces(Image={"Bytes": a},
-                                                                 Attributes=["ALL"])),
+            ("DetectFaces ALL",
+             lambda a, b: client.detect_faces(Image={"Bytes": a}, Attributes=["ALL"])),
             ("CompareFaces", lambda a, b: client.compare_faces(
                 SourceImage={"Bytes": a}, TargetImage={"Bytes": b})),
         ], start=1):

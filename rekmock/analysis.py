@@ -46,7 +46,8 @@ def fields_for(attributes: Iterable[str] | None) -> tuple[set[str], bool]:
     wanted = set(attributes or ("DEFAULT",))
     if "ALL" in wanted:
         return set(DEFAULT_FIELDS) | set(ATTRIBUTE_FIELDS.values()), True
-    return set(DEFAULT_FIELDS) | {ATTRIBUTE_FIELDS[a] for a in wanted if a in ATTRIBUTE_FIELDS}, False
+    extra = {ATTRIBUTE_FIELDS[a] for a in wanted if a in ATTRIBUTE_FIELDS}
+    return set(DEFAULT_FIELDS) | extra, False
 
 
 def _flag(value: tuple[bool, float]) -> dict[str, Any]:

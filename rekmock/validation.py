@@ -151,7 +151,8 @@ class _Walker:
     def _length(self, value: Any, shape: Shape, path: str) -> None:
         meta = shape.metadata
         if "min" in meta and len(value) < meta["min"]:
-            self.fail(value, path, f"Member must have length greater than or equal to {meta['min']}")
+            self.fail(value, path,
+                      f"Member must have length greater than or equal to {meta['min']}")
         if "max" in meta and len(value) > meta["max"]:
             self.fail(value, path, f"Member must have length less than or equal to {meta['max']}")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import subprocess
 import sys
 import zlib
-import struct
 
 import pytest
 from botocore.exceptions import ClientError
@@ -101,7 +101,7 @@ def test_every_pixel_mode_gives_the_face(client, mode) -> None:
     hopper = Image.open(io.BytesIO(photo("hopper.jpg"))).resize((256, 256))
     if mode == "I;16":
         converted = Image.fromarray(
-            (__import__("numpy").asarray(hopper.convert("L"), dtype="uint16") * 257)
+            __import__("numpy").asarray(hopper.convert("L"), dtype="uint16") * 257
         )
         data = _encode(converted, "PNG")
     elif mode == "CMYK":

@@ -13,7 +13,7 @@ MAX_DETECTED = 100
 
 
 def compared_face(face: FaceView, expression: bool = False) -> dict[str, Any]:
-    """A ComparedFace: the DEFAULT FaceDetail, with Emotions and Smile where the service adds them."""
+    """A ComparedFace: the DEFAULT FaceDetail, plus Emotions and Smile where the service adds."""
     detail = face.detail(["EMOTIONS", "SMILE"] if expression else None)
     keep = ("BoundingBox", "Confidence", "Landmarks", "Pose", "Quality", "Emotions", "Smile")
     return {k: detail[k] for k in keep if k in detail}
