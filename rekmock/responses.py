@@ -6,8 +6,10 @@ Operations rekmock does not implement fall through to moto's own ``RekognitionRe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +21,11 @@ from .exceptions import InternalServerError, RekognitionError, SerializationExce
 from .handlers import Handler, load_all
 from .models import RekognitionBackend, rekognition_backends, scripts_for
 from .scripts import Scripts
+from .service_model import service_model
 from .validation import validate
 
 log = logging.getLogger("rekmock")
+_LOGREF_NAMESPACE = uuid.UUID("5b0c1d8e-2f3a-4c5d-9e6f-7a8b9c0d1e2f")
 
 
 @dataclass
@@ -51,7 +55,14 @@ def _json_default(value: Any) -> Any:
 class RekognitionResponse(MotoRekognitionResponse):
     """Handlers for rekmock's operations are attached below, one method per operation."""
 
-    def _run(self, operation: str, handler: Handler) -> str:
+    def _run(self, operation: str, handler: Handler) -> str | tuple[str, dict[str, Any]]:
+        try:
+            return json.dumps(self._answer(operation, handler), separators=(",", ":"),
+                              default=_json_default)
+        except RekognitionError as error:
+            return _error_body(operation, error, self.body)
+
+    def _answer(self, operation: str, handler: Handler) -> dict[str, Any]:
         try:
             raw = json.loads(self.body or b"{}")
         except ValueError:
@@ -59,17 +70,36 @@ class RekognitionResponse(MotoRekognitionResponse):
         params = validate(operation, raw)
         ctx = Context(self.current_account, self.region, self.partition)
         try:
-            result = handler(ctx, params)
+            return handler(ctx, params)
         except RekognitionError:
             raise
         except Exception:
             log.exception("rekmock failed on %s", operation)
             raise InternalServerError() from None
-        return json.dumps(result, separators=(",", ":"), default=_json_default)
+
+
+def _error_body(operation: str, error: RekognitionError, body: Any) -> tuple[str, dict[str, Any]]:
+    """The service's error document: ``__type``, ``Code``, ``Logref`` and ``Message``.
+
+    Logref is derived from the request, so the same bad request gets the same bytes back.
+    """
+    try:
+        shape = service_model().shape_for(error.code)
+        status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
+    except Exception:  # not a modelled error (ValidationException, SerializationException)
+        status = 500 if isinstance(error, InternalServerError) else 400
+    raw = body if isinstance(body, bytes) else str(body or "").encode()
+    logref = uuid.uuid5(_LOGREF_NAMESPACE, f"{operation}/{error.code}/" + hashlib.sha256(
+        raw).hexdigest())
+    doc = {"__type": error.code, "Code": error.code, "Logref": str(logref),
+           "Message": error.message}
+    headers = {"status": status, "X-Amzn-Errortype": error.code,
+               "Content-Type": "application/x-amz-json-1.1"}
+    return json.dumps(doc), headers
 
 
 def _attach(operation: str, handler: Handler) -> None:
-    def method(self: RekognitionResponse) -> str:
+    def method(self: RekognitionResponse) -> str | tuple[str, dict[str, Any]]:
         return self._run(operation, handler)
 
     method.__name__ = camelcase_to_underscores(operation)
