@@ -3,6 +3,7 @@ generated from the botocore model (strictly), and every error against AWS's erro
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import jsonschema
 import pytest
 import regex
 from botocore.config import Config
+from PIL import Image
 
 from rekmock import RekognitionState, mock_rekognition
 
@@ -105,6 +107,19 @@ def s3(rek: RekognitionState) -> Any:
 
 def photo(name: str) -> bytes:
     return (DATA / name).read_bytes()
+
+
+def group_photo(*names: str) -> bytes:
+    """One group photo made of several test photos at their own sizes."""
+    ims = [Image.open(io.BytesIO(photo(n))).convert("RGB") for n in names]
+    canvas = Image.new("RGB", (sum(i.width for i in ims), max(i.height for i in ims)), "white")
+    x = 0
+    for im in ims:
+        canvas.paste(im, (x, 0))
+        x += im.width
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=92)
+    return out.getvalue()
 
 
 def error_code(exc_info: Any) -> str:

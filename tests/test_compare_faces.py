@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import error_code, photo
-from .test_detect_faces import _side_by_side
+from .conftest import error_code, group_photo, photo
 
 
 def _compare(client, source: str | bytes, target: str | bytes, **kw) -> dict:
@@ -40,7 +39,7 @@ def test_different_people_do_not_match(client) -> None:
 
 
 def test_many_targets_sorted_by_similarity(client) -> None:
-    group = _side_by_side("biden.jpg", "obama2.jpg", "hopper.jpg")
+    group = group_photo("biden.jpg", "obama2.jpg", "hopper.jpg")
     result = _compare(client, "obama.jpg", group, SimilarityThreshold=0)
     sims = [m["Similarity"] for m in result["FaceMatches"]]
     assert len(sims) == 3 and sims == sorted(sims, reverse=True)
@@ -52,7 +51,7 @@ def test_many_targets_sorted_by_similarity(client) -> None:
 
 
 def test_largest_source_face_is_used(client) -> None:
-    group = _side_by_side("obama.jpg", "hopper.jpg")  # obama's face is the larger one
+    group = group_photo("obama.jpg", "hopper.jpg")  # obama's face is the larger one
     result = _compare(client, group, "obama2.jpg")
     assert len(result["FaceMatches"]) == 1
     assert result["SourceImageFace"]["BoundingBox"]["Left"] < 0.5
@@ -67,7 +66,7 @@ def test_no_face_is_invalid_parameter(client, source, target) -> None:
 
 
 def test_quality_filter_high_drops_a_tiny_face(client) -> None:
-    group = _side_by_side("obama.jpg", "hopper.jpg")
+    group = group_photo("obama.jpg", "hopper.jpg")
     none = _compare(client, "obama2.jpg", group, SimilarityThreshold=0)
     high = _compare(client, "obama2.jpg", group, SimilarityThreshold=0, QualityFilter="HIGH")
     assert len(none["FaceMatches"]) == 2

@@ -14,20 +14,7 @@ from PIL import Image
 from rekmock.analysis import ATTRIBUTE_FIELDS
 from rekmock.vision import LANDMARK_TYPES
 
-from .conftest import ROOT, photo
-
-
-def _side_by_side(*names: str) -> bytes:
-    """One real group photo made of several test photos at their own sizes."""
-    ims = [Image.open(io.BytesIO(photo(n))).convert("RGB") for n in names]
-    canvas = Image.new("RGB", (sum(i.width for i in ims), max(i.height for i in ims)), "white")
-    x = 0
-    for im in ims:
-        canvas.paste(im, (x, 0))
-        x += im.width
-    out = io.BytesIO()
-    canvas.save(out, "JPEG", quality=92)
-    return out.getvalue()
+from .conftest import ROOT, group_photo, photo
 
 
 def test_default_fields(client) -> None:
@@ -75,7 +62,7 @@ def test_no_face(client) -> None:
 
 
 def test_several_faces_largest_first(client) -> None:
-    data = _side_by_side("biden.jpg", "obama.jpg", "hopper.jpg")
+    data = group_photo("biden.jpg", "obama.jpg", "hopper.jpg")
     faces = client.detect_faces(Image={"Bytes": data})["FaceDetails"]
     assert len(faces) == 3
     areas = [f["BoundingBox"]["Width"] * f["BoundingBox"]["Height"] for f in faces]

@@ -1,0 +1,294 @@
+"""Accuracy and speed of rekmock.vision on a labelled data folder.
+
+Usage (from the project root)::
+
+    python benchmarks/vision_accuracy.py [DATA_DIR]     # default ../shared/data
+
+Scoring follows DATA_DIR/README.md: detection recall/precision (IoU >= 0.5, greedy, highest IoU
+first) for afw__ and dlib__ photos and recall for labelled faces >= 40 px wide; detections on
+non-face photos; verification true/false match rates at Similarity 80 (largest face of each
+photo) with median Similarity per kind; eye landmark error over inter-ocular distance and |Yaw|
+mean absolute error on AFW; the pillow__hopper orientation check; median timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rekmock.vision import analyze, similarity  # noqa: E402
+from rekmock.vision import api as vision_api  # noqa: E402
+
+Box = tuple[float, float, float, float]
+
+
+def load(path: Path) -> tuple[str, np.ndarray]:
+    """Upright RGB pixels (EXIF applied) and a content key."""
+    data = path.read_bytes()
+    with Image.open(path) as im:
+        rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    return hashlib.sha256(data).hexdigest(), rgb
+
+
+def iou(a: Box, b: Box) -> float:
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def greedy_match(dets: list[Box], gts: list[Box]) -> list[tuple[int, int, float]]:
+    """(det, gt, iou) pairs, highest IoU first, one match per face, IoU >= 0.5."""
+    pairs = sorted(
+        ((iou(d, g), i, j) for i, d in enumerate(dets) for j, g in enumerate(gts)), reverse=True
+    )
+    used_d: set[int] = set()
+    used_g: set[int] = set()
+    out = []
+    for v, i, j in pairs:
+        if v < 0.5:
+            break
+        if i in used_d or j in used_g:
+            continue
+        used_d.add(i)
+        used_g.add(j)
+        out.append((i, j, v))
+    return out
+
+
+def pct(num: float, den: float) -> str:
+    return f"{100.0 * num / den:.1f}% ({num}/{den})" if den else "n/a"
+
+
+def median_ms(values: list[float]) -> float:
+    return 1000.0 * statistics.median(values) if values else float("nan")
+
+
+def detection(root: Path, timings: dict[str, list[float]]) -> None:
+    folder = root / "detection"
+    boxes: dict[str, list[list[float]]] = json.loads((folder / "boxes.json").read_text())
+    meta: dict = json.loads((folder / "boxes_meta.json").read_text())
+    stats = {p: dict(lab=0, det=0, match=0, lab40=0, match40=0, ious=[]) for p in ("afw", "dlib")}
+    eye_err: list[float] = []
+    yaw_err: list[float] = []
+    for name in sorted(boxes):
+        prefix = name.split("__")[0]
+        key, rgb = load(folder / "images" / name)
+        vision_api.clear_cache()
+        t0 = time.perf_counter()
+        result = analyze(key, rgb)
+        timings.setdefault("detect_all_photos", []).append(time.perf_counter() - t0)
+        dets = [f.box for f in result.faces]
+        gts = [tuple(b) for b in boxes[name]]
+        matches = greedy_match(dets, gts)
+        s = stats[prefix]
+        s["lab"] += len(gts)
+        s["det"] += len(dets)
+        s["match"] += len(matches)
+        s["ious"] += [v for _, _, v in matches]
+        matched_g = {j: i for i, j, _ in matches}
+        for j, g in enumerate(gts):
+            if g[2] >= 40:
+                s["lab40"] += 1
+                s["match40"] += j in matched_g
+        faces_meta = meta.get(name, {}).get("faces")
+        if not faces_meta:
+            continue
+        for j, fm in enumerate(faces_meta):
+            if j not in matched_g:
+                continue
+            face = result.faces[matched_g[j]]
+            eyes = fm.get("eye_points") or []
+            if len(eyes) == 2 and all(e and None not in e for e in eyes):
+                label = sorted(tuple(e) for e in eyes)  # viewer's left eye first
+                iod = math.dist(label[0], label[1])
+            else:
+                iod = 0.0
+            if iod > 0:
+                e1 = math.dist(face.landmarks["eyeLeft"], label[0])
+                e2 = math.dist(face.landmarks["eyeRight"], label[1])
+                eye_err.append((e1 + e2) / 2.0 / iod)
+            yaw_label = abs(math.degrees(fm["yaw_pitch_roll_rad"][0]))
+            yaw_err.append(abs(abs(face.yaw) - yaw_label))
+    print("## Detection (IoU >= 0.5, greedy)")
+    for prefix, s in stats.items():
+        print(
+            f"- {prefix}__: recall {pct(s['match'], s['lab'])}, "
+            f"precision {pct(s['match'], s['det'])}, "
+            f"recall for faces >= 40 px {pct(s['match40'], s['lab40'])}, "
+            f"mean IoU of matches {np.mean(s['ious']):.3f}"
+        )
+    print("## Landmarks and pose (AFW, matched faces)")
+    print(
+        f"- eye centre error / inter-ocular: mean {np.mean(eye_err):.3f}, "
+        f"median {np.median(eye_err):.3f} (n={len(eye_err)})"
+    )
+    print(
+        f"- |Yaw| MAE {np.mean(yaw_err):.1f} deg, median {np.median(yaw_err):.1f} deg "
+        f"(n={len(yaw_err)})"
+    )
+
+
+def nonfaces(root: Path) -> None:
+    print("## Non-face photos (goal: no detections)")
+    for path in sorted((root / "nonfaces").glob("*")):
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+            continue
+        key, rgb = load(path)
+        print(f"- {path.name}: {len(analyze(key, rgb).faces)} detections")
+
+
+def verification(root: Path, timings: dict[str, list[float]]) -> None:
+    folder = root / "verification"
+    vectors: dict[str, np.ndarray | None] = {}
+    with (folder / "pairs.csv").open() as fh:
+        pairs = list(csv.DictReader(fh))
+    for rel in sorted({p["img_a"] for p in pairs} | {p["img_b"] for p in pairs}):
+        key, rgb = load(folder / rel)
+        result = analyze(key, rgb)
+        if not result.faces:
+            vectors[rel] = None
+            continue
+        t0 = time.perf_counter()
+        vectors[rel] = result.descriptor(0)
+        timings.setdefault("descriptor", []).append(time.perf_counter() - t0)
+    sims: dict[str, list[float]] = {"1": [], "0": []}
+    for p in pairs:
+        a, b = vectors[p["img_a"]], vectors[p["img_b"]]
+        sims[p["same"]].append(similarity(a, b) if a is not None and b is not None else 0.0)
+    missing = sorted(k for k, v in vectors.items() if v is None)
+    same, diff = sims["1"], sims["0"]
+    print("## Verification (largest face of each photo, match = Similarity >= 80)")
+    print(f"- photos without a face: {len(missing)} {missing[:5]}")
+    print(
+        f"- same person: true-match rate {pct(sum(s >= 80 for s in same), len(same))}, "
+        f"median Similarity {np.median(same):.2f}"
+    )
+    print(
+        f"- different people: false-match rate {pct(sum(s >= 80 for s in diff), len(diff))}, "
+        f"median Similarity {np.median(diff):.4f}"
+    )
+
+
+def orientation(root: Path) -> None:
+    folder = root / "orientation"
+    boxes = []
+    for path in sorted(folder.glob("pillow__hopper*.jpg")):
+        key, rgb = load(path)
+        result = analyze(key, rgb)
+        if result.faces:
+            boxes.append((path.name, result.faces[0].box, rgb.shape[1], rgb.shape[0]))
+        else:
+            boxes.append((path.name, None, rgb.shape[1], rgb.shape[0]))
+    ref = boxes[0][1]
+    worst = 0.0
+    ok = ref is not None
+    for _name, box, w, h in boxes:
+        if box is None or ref is None:
+            ok = False
+            continue
+        dev = max(abs(box[i] - ref[i]) / (w if i % 2 == 0 else h) for i in range(4))
+        worst = max(worst, dev)
+    ok = ok and worst <= 0.02
+    print("## Orientation (pillow__hopper*, EXIF applied)")
+    verdict = "PASS" if ok else "FAIL"
+    print(
+        f"- {len(boxes)} photos, all with a face: {all(b[1] is not None for b in boxes)}; "
+        f"largest box deviation {100 * worst:.2f}% of the image size -> {verdict}"
+    )
+
+
+def speed(root: Path, timings: dict[str, list[float]]) -> None:
+    """First-sight analyze and all-attributes timings on ~640x480 one-face photos."""
+    candidates = []
+    for path in sorted((root / "detection" / "images").glob("*")):
+        with Image.open(path) as im:
+            w, h = im.size
+        if max(w, h) <= 700:
+            candidates.append(path)
+    first, attrs = [], []
+    for path in candidates:
+        key, rgb = load(path)
+        for _ in range(3):
+            vision_api.clear_cache()
+            t0 = time.perf_counter()
+            result = analyze(key, rgb)
+            first.append(time.perf_counter() - t0)
+            if len(result.faces) == 1:
+                t1 = time.perf_counter()
+                result.attributes(0)
+                attrs.append(time.perf_counter() - t1)
+    # A 640x480 photo with one face, repeated (the brief's reference case).
+    ref = root / "detection" / "images" / "afw__2844520516.jpg"
+    ref_first: list[float] = []
+    ref_attr: list[float] = []
+    ref_desc: list[float] = []
+    if ref.exists():
+        key, rgb = load(ref)
+        for _ in range(7):
+            vision_api.clear_cache()
+            t0 = time.perf_counter()
+            result = analyze(key, rgb)
+            ref_first.append(time.perf_counter() - t0)
+            t1 = time.perf_counter()
+            result.attributes(0)
+            ref_attr.append(time.perf_counter() - t1)
+            t2 = time.perf_counter()
+            result.descriptor(0)
+            ref_desc.append(time.perf_counter() - t2)
+    big_path = root / "detection" / "images" / "afw__3662810723.jpg"
+    big = np.asarray(Image.open(big_path).convert("RGB"))
+    big_t = []
+    for _ in range(3):
+        vision_api.clear_cache()
+        t0 = time.perf_counter()
+        analyze("big", big)
+        big_t.append(time.perf_counter() - t0)
+    print("## Speed (median, this machine)")
+    print(
+        f"- 640x480 one-face photo (afw__2844520516): analyze first sight "
+        f"{median_ms(ref_first):.1f} ms, all attributes {median_ms(ref_attr):.1f} ms, "
+        f"one descriptor {median_ms(ref_desc):.1f} ms"
+    )
+    print(
+        f"- photos <= 700 px ({len(candidates)}): analyze first sight "
+        f"{median_ms(first):.1f} ms, attributes of a one-face photo {median_ms(attrs):.1f} ms"
+    )
+    print(
+        f"- all detection photos (up to {big.shape[1]}x{big.shape[0]}): analyze first sight "
+        f"{median_ms(timings.get('detect_all_photos', [])):.1f} ms; "
+        f"{big.shape[1]}x{big.shape[0]} photo {median_ms(big_t):.1f} ms"
+    )
+    print(f"- descriptor (verification photos) {median_ms(timings.get('descriptor', [])):.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", default="../shared/data", type=Path)
+    args = parser.parse_args()
+    root: Path = args.data
+    timings: dict[str, list[float]] = {}
+    t0 = time.perf_counter()
+    detection(root, timings)
+    nonfaces(root)
+    verification(root, timings)
+    orientation(root)
+    speed(root, timings)
+    print(f"(total {time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

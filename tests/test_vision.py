@@ -1,0 +1,174 @@
+"""Tests of rekmock.vision on real photos (tests/data, see SOURCES.md there)."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from rekmock.vision import LANDMARK_TYPES, analyze, similarity
+from rekmock.vision import api as vision_api
+
+DATA = Path(__file__).parent / "data"
+
+
+def load(name: str) -> tuple[str, np.ndarray]:
+    path = DATA / name
+    if not path.exists():
+        pytest.skip(f"missing test photo {name}")
+    with Image.open(path) as im:
+        rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    return hashlib.sha256(path.read_bytes()).hexdigest(), rgb
+
+
+def test_landmark_types_are_rekognitions_30() -> None:
+    assert len(LANDMARK_TYPES) == 30 == len(set(LANDMARK_TYPES))
+    assert LANDMARK_TYPES[:3] == ("eyeLeft", "eyeRight", "nose")
+    assert LANDMARK_TYPES[-1] == "upperJawlineRight"
+
+
+def test_one_face_with_all_fields() -> None:
+    key, rgb = load("astronaut.png")
+    result = analyze(key, rgb)
+    assert (result.width, result.height) == (512, 512)
+    assert len(result.faces) == 1
+    face = result.faces[0]
+    left, top, w, h = face.box
+    assert 150 < left < 220 and 30 < top < 90 and 60 < w < 120 and 80 < h < 140
+    assert 90 <= face.confidence <= 100
+    assert set(face.landmarks) == set(LANDMARK_TYPES)
+    # Viewer's left/right: eyeLeft has the smaller x; eyes above the nose, nose above the mouth.
+    assert face.landmarks["eyeLeft"][0] < face.landmarks["eyeRight"][0]
+    assert face.landmarks["eyeLeft"][1] < face.landmarks["nose"][1] < face.landmarks["mouthUp"][1]
+    assert face.landmarks["chinBottom"][1] > face.landmarks["mouthDown"][1]
+    assert abs(face.yaw) < 20 and abs(face.roll) < 20 and abs(face.pitch) < 25
+    assert 0 <= face.brightness <= 100 and 0 <= face.sharpness <= 100
+    attrs = result.attributes(0)
+    assert attrs.smile[0] is True and attrs.eyes_open[0] is True
+    assert attrs.sunglasses[0] is False
+    assert set(attrs.emotions) == {
+        "HAPPY",
+        "SAD",
+        "ANGRY",
+        "CONFUSED",
+        "DISGUSTED",
+        "SURPRISED",
+        "CALM",
+        "UNKNOWN",
+        "FEAR",
+    }
+    assert max(attrs.emotions, key=attrs.emotions.get) == "HAPPY"
+    assert attrs.age_range[0] <= attrs.age_range[1]
+    assert attrs.gender[0] in ("Male", "Female")
+    assert result.attributes(0) is attrs  # memoised
+
+
+def test_glasses_on_hopper() -> None:
+    key, rgb = load("hopper.jpg")
+    result = analyze(key, rgb)
+    assert len(result.faces) == 1
+    assert result.attributes(0).eyeglasses[0] is True
+
+
+def test_no_face_in_coffee() -> None:
+    key, rgb = load("coffee.jpg")
+    assert analyze(key, rgb).faces == []
+
+
+def test_exif_rotated_photo_gives_same_upright_box() -> None:
+    a = analyze(*load("hopper.jpg")).faces[0].box
+    b = analyze(*load("hopper_orientation_6.jpg")).faces[0].box
+    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) <= 0.02 * 128
+
+
+def test_same_and_different_people() -> None:
+    obama1 = analyze(*load("obama.jpg"))
+    obama2 = analyze(*load("obama2.jpg"))
+    biden = analyze(*load("biden.jpg"))
+    d1, d2, d3 = obama1.descriptor(0), obama2.descriptor(0), biden.descriptor(0)
+    assert d1.dtype == np.float32 and d1.shape == (128,)
+    assert similarity(d1, d1) > 99.9
+    assert similarity(d1, d2) > 90
+    assert similarity(d1, d3) < 50 and similarity(d2, d3) < 50
+
+
+def test_similarity_is_monotonic_in_distance() -> None:
+    base = np.zeros(128, dtype=np.float32)
+    sims = []
+    for d in (0.0, 0.35, 0.5, 0.6, 0.9, 2.0):
+        other = base.copy()
+        other[0] = d
+        sims.append(similarity(base, other))
+    assert sims == sorted(sims, reverse=True)
+    assert sims[1] > 95 and sims[2] > 80 > sims[3] and sims[4] < 5
+
+
+@pytest.mark.parametrize(
+    "rgb",
+    [
+        np.zeros((1, 1, 3), np.uint8),
+        np.zeros((480, 640, 3), np.uint8),
+        np.full((80, 80, 3), 255, np.uint8),
+        np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8),
+        np.zeros((2000, 9, 3), np.uint8),
+    ],
+    ids=["1x1", "black", "white", "noise", "sliver"],
+)
+def test_odd_images_do_not_raise(rgb: np.ndarray) -> None:
+    key = hashlib.sha256(rgb.tobytes() + str(rgb.shape).encode()).hexdigest()
+    assert analyze(key, rgb).faces == []
+
+
+def test_cache_returns_same_object_and_concurrent_calls_agree() -> None:
+    key, rgb = load("obama.jpg")
+    vision_api.clear_cache()
+    results: list = []
+
+    def work() -> None:
+        res = analyze(key, rgb)
+        results.append((res, res.descriptor(0).tobytes(), res.attributes(0)))
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 6
+    assert all(r[0] is results[0][0] for r in results)
+    assert len({r[1] for r in results}) == 1
+
+
+def test_deterministic_across_processes() -> None:
+    code = (
+        "import hashlib, numpy as np; from PIL import Image;"
+        "from rekmock.vision import analyze;"
+        f"rgb = np.asarray(Image.open({str(DATA / 'biden.jpg')!r}).convert('RGB'));"
+        "r = analyze('k', rgb); h = hashlib.sha256(repr(r.faces).encode());"
+        "h.update(repr(r.attributes(0)).encode()); h.update(r.descriptor(0).tobytes());"
+        "print(h.hexdigest())"
+    )
+    if not (DATA / "biden.jpg").exists():
+        pytest.skip("missing test photo biden.jpg")
+    root = Path(__file__).resolve().parents[1]
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    }
+    assert len(runs) == 1
+
+
+def test_import_does_not_load_heavy_modules() -> None:
+    code = "import sys, rekmock.vision;print(any(m in sys.modules for m in ('cv2', 'dlib')))"
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"
