@@ -1,0 +1,133 @@
+"""SearchFaces and SearchFacesByImage: real similarity, scripted pairs, large collections."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import error_code, photo
+
+PHOTOS = ("obama.jpg", "obama2.jpg", "biden.jpg", "hopper.jpg", "astronaut.png")
+
+
+@pytest.fixture
+def faces(client) -> dict[str, str]:
+    """Collection "c" with the largest face of each photo; ExternalImageId = file name."""
+    client.create_collection(CollectionId="c")
+    out = {}
+    for name in PHOTOS:
+        resp = client.index_faces(CollectionId="c", Image={"Bytes": photo(name)},
+                                  ExternalImageId=name, MaxFaces=1, QualityFilter="NONE")
+        out[name] = resp["FaceRecords"][0]["Face"]["FaceId"]
+    return out
+
+
+def names(resp) -> list[str]:
+    return [m["Face"].get("ExternalImageId", "") for m in resp["FaceMatches"]]
+
+
+def test_search_faces_finds_the_same_person_only(client, faces) -> None:
+    resp = client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"])
+    assert resp["SearchedFaceId"] == faces["obama.jpg"]
+    assert names(resp) == ["obama2.jpg"]
+    assert resp["FaceMatches"][0]["Similarity"] > 90
+    assert resp["FaceMatches"][0]["Face"]["FaceId"] == faces["obama2.jpg"]
+    assert client.search_faces(CollectionId="c", FaceId=faces["biden.jpg"])["FaceMatches"] == []
+
+
+def test_search_faces_never_returns_the_probe_and_sorts(client, faces) -> None:
+    resp = client.search_faces(CollectionId="c", FaceId=faces["hopper.jpg"],
+                               FaceMatchThreshold=0)
+    ids = [m["Face"]["FaceId"] for m in resp["FaceMatches"]]
+    assert faces["hopper.jpg"] not in ids and len(ids) == len(PHOTOS) - 1
+    sims = [m["Similarity"] for m in resp["FaceMatches"]]
+    assert sims == sorted(sims, reverse=True)
+    top2 = client.search_faces(CollectionId="c", FaceId=faces["hopper.jpg"],
+                               FaceMatchThreshold=0, MaxFaces=2)
+    assert top2["FaceMatches"] == resp["FaceMatches"][:2]
+
+
+def test_search_similarity_equals_compare_faces(client, faces) -> None:
+    resp = client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"], FaceMatchThreshold=0)
+    by_name = {m["Face"]["ExternalImageId"]: m["Similarity"] for m in resp["FaceMatches"]}
+    for other in ("obama2.jpg", "biden.jpg"):
+        cmp = client.compare_faces(SourceImage={"Bytes": photo("obama.jpg")},
+                                   TargetImage={"Bytes": photo(other)}, SimilarityThreshold=0)
+        best = max(m["Similarity"] for m in cmp["FaceMatches"])
+        assert by_name[other] == pytest.approx(best, abs=1e-3)
+
+
+def test_unknown_face_id(client, faces) -> None:
+    with pytest.raises(ClientError) as exc:
+        client.search_faces(CollectionId="c", FaceId=str(uuid.uuid4()))
+    assert error_code(exc) == "InvalidParameterException"
+
+
+def test_search_by_image(client, faces) -> None:
+    resp = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama2.jpg")})
+    assert names(resp) == ["obama2.jpg", "obama.jpg"]
+    assert resp["FaceMatches"][0]["Similarity"] > 99.9
+    assert resp["SearchedFaceConfidence"] > 90
+    box = resp["SearchedFaceBoundingBox"]
+    assert box == resp["FaceMatches"][0]["Face"]["BoundingBox"]
+    assert resp["FaceMatches"][0]["Face"]["IndexFacesModelVersion"] == resp["FaceModelVersion"]
+    high = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama2.jpg")},
+                                        FaceMatchThreshold=99.999)
+    assert names(high) == []
+
+
+def test_search_by_image_without_face(client, faces) -> None:
+    with pytest.raises(ClientError) as exc:
+        client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("coffee.jpg")})
+    assert error_code(exc) == "InvalidParameterException"
+
+
+def test_search_by_image_quality_filter(rek, client, faces) -> None:
+    rek.set_face(photo("biden.jpg"), Quality={"Brightness": 2.0, "Sharpness": 1.0})
+    resp = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("biden.jpg")})
+    assert names(resp) == ["biden.jpg"]  # default NONE: searched anyway
+    with pytest.raises(ClientError) as exc:
+        client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("biden.jpg")},
+                                     QualityFilter="AUTO")
+    assert error_code(exc) == "InvalidParameterException"
+
+
+def test_scripted_pairs_apply_to_searches(rek, client, faces) -> None:
+    rek.same_person(photo("biden.jpg"), photo("hopper.jpg"), similarity=93.5)
+    rek.different_person(photo("obama.jpg"), photo("obama2.jpg"))
+    resp = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("biden.jpg")})
+    assert [(m["Face"]["ExternalImageId"], m["Similarity"]) for m in resp["FaceMatches"]] == [
+        ("biden.jpg", pytest.approx(99.99, abs=0.01)), ("hopper.jpg", 93.5)]
+    assert names(client.search_faces(CollectionId="c", FaceId=faces["hopper.jpg"])) == [
+        "biden.jpg"]
+    assert client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"])["FaceMatches"] == []
+
+
+def test_scripted_pair_follows_s3_location(rek, client, s3, faces) -> None:
+    s3.create_bucket(Bucket="bkt")
+    s3.put_object(Bucket="bkt", Key="k.jpg", Body=photo("astronaut.png"))
+    rek.same_person(("bkt", "k.jpg"), photo("biden.jpg"), similarity=88.0)
+    resp = client.search_faces_by_image(CollectionId="c",
+                                        Image={"S3Object": {"Bucket": "bkt", "Name": "k.jpg"}})
+    assert ("biden.jpg", 88.0) in [(m["Face"]["ExternalImageId"], m["Similarity"])
+                                   for m in resp["FaceMatches"]]
+
+
+def test_search_in_a_large_collection(rek, client, faces) -> None:
+    vecs = np.random.default_rng(7).standard_normal((20_000, 128)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    rek.backend().collections["c"].bulk_load(vecs)
+    resp = client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"])
+    assert names(resp) == ["obama2.jpg"]
+    resp = client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"],
+                               FaceMatchThreshold=0, MaxFaces=50)
+    assert len(resp["FaceMatches"]) == 50 and names(resp)[0] == "obama2.jpg"
+
+
+def test_deleted_faces_are_not_found(client, faces) -> None:
+    client.delete_faces(CollectionId="c", FaceIds=[faces["obama2.jpg"]])
+    resp = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama2.jpg")})
+    assert names(resp) == ["obama.jpg"]
