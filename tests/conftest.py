@@ -122,5 +122,17 @@ def group_photo(*names: str) -> bytes:
     return out.getvalue()
 
 
+def index_photos(client: Any, names: tuple[str, ...], collection: str = "c") -> dict[str, str]:
+    """Create ``collection`` holding the largest face of each photo (ExternalImageId = file
+    name); return file name -> FaceId."""
+    client.create_collection(CollectionId=collection)
+    out = {}
+    for name in names:
+        resp = client.index_faces(CollectionId=collection, Image={"Bytes": photo(name)},
+                                  ExternalImageId=name, MaxFaces=1, QualityFilter="NONE")
+        out[name] = resp["FaceRecords"][0]["Face"]["FaceId"]
+    return out
+
+
 def error_code(exc_info: Any) -> str:
     return exc_info.value.response["Error"]["Code"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import error_code, photo
+from tests.conftest import error_code, index_photos, photo
 
 PHOTOS = ("obama.jpg", "obama2.jpg", "biden.jpg", "hopper.jpg", "astronaut.png")
 
@@ -16,13 +16,7 @@ PHOTOS = ("obama.jpg", "obama2.jpg", "biden.jpg", "hopper.jpg", "astronaut.png")
 @pytest.fixture
 def faces(client) -> dict[str, str]:
     """Collection "c" with the largest face of each photo; ExternalImageId = file name."""
-    client.create_collection(CollectionId="c")
-    out = {}
-    for name in PHOTOS:
-        resp = client.index_faces(CollectionId="c", Image={"Bytes": photo(name)},
-                                  ExternalImageId=name, MaxFaces=1, QualityFilter="NONE")
-        out[name] = resp["FaceRecords"][0]["Face"]["FaceId"]
-    return out
+    return index_photos(client, PHOTOS)
 
 
 def names(resp) -> list[str]:

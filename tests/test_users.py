@@ -8,20 +8,14 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import error_code, group_photo, photo
+from tests.conftest import error_code, group_photo, index_photos, photo
 
 PHOTOS = ("obama.jpg", "obama2.jpg", "biden.jpg", "hopper.jpg")
 
 
 @pytest.fixture
 def faces(client) -> dict[str, str]:
-    client.create_collection(CollectionId="c")
-    out = {}
-    for name in PHOTOS:
-        resp = client.index_faces(CollectionId="c", Image={"Bytes": photo(name)},
-                                  ExternalImageId=name, MaxFaces=1, QualityFilter="NONE")
-        out[name] = resp["FaceRecords"][0]["Face"]["FaceId"]
-    return out
+    return index_photos(client, PHOTOS)
 
 
 def test_create_list_delete_users(client, faces) -> None:
