@@ -47,6 +47,19 @@ def test_all_attributes_and_thirty_landmarks(client) -> None:
     assert face["AgeRange"]["Low"] <= face["AgeRange"]["High"]
     assert face["Smile"]["Value"] is True  # he is smiling broadly in this photo
     assert face["Sunglasses"]["Value"] is False
+    assert face["Gender"]["Value"] == "Male" and face["Gender"]["Confidence"] > 90
+
+
+def test_gender_and_age_follow_the_face(client) -> None:
+    def first(name: str) -> dict:
+        return client.detect_faces(Image={"Bytes": photo(name)},
+                                   Attributes=["GENDER", "AGE_RANGE"])["FaceDetails"][0]
+    collins, biden = first("astronaut.png"), first("biden.jpg")
+    assert collins["Gender"]["Value"] == "Female"
+    assert biden["Gender"]["Value"] == "Male"
+    # Eileen Collins was about 40 in this photo, Biden about 70 in his
+    assert biden["AgeRange"]["Low"] > collins["AgeRange"]["High"]
+    assert biden["AgeRange"]["Low"] <= 70 <= biden["AgeRange"]["High"] + 5
 
 
 def test_individual_attributes_only(client) -> None:
