@@ -229,6 +229,28 @@ def orientation(root: Path) -> None:
     )
 
 
+def timed_fresh(key: str, rgb: np.ndarray, runs: int, descriptor: bool = False
+                ) -> dict[str, list[float]]:
+    """Seconds for analyze on first sight (cache cleared each run), then, for a photo with one
+    face, all attributes and (if asked) one descriptor."""
+    out: dict[str, list[float]] = {"first": [], "attributes": [], "descriptor": []}
+    for _ in range(runs):
+        vision_api.clear_cache()
+        t0 = time.perf_counter()
+        result = analyze(key, rgb)
+        out["first"].append(time.perf_counter() - t0)
+        if len(result.faces) != 1:
+            continue
+        t1 = time.perf_counter()
+        result.attributes(0)
+        out["attributes"].append(time.perf_counter() - t1)
+        if descriptor:
+            t2 = time.perf_counter()
+            result.descriptor(0)
+            out["descriptor"].append(time.perf_counter() - t2)
+    return out
+
+
 def speed(root: Path, timings: dict[str, list[float]]) -> None:
     """First-sight analyze and all-attributes timings on ~640x480 one-face photos."""
     candidates = []
@@ -239,42 +261,17 @@ def speed(root: Path, timings: dict[str, list[float]]) -> None:
             candidates.append(path)
     first, attrs = [], []
     for path in candidates:
-        key, rgb = load(path)
-        for _ in range(3):
-            vision_api.clear_cache()
-            t0 = time.perf_counter()
-            result = analyze(key, rgb)
-            first.append(time.perf_counter() - t0)
-            if len(result.faces) == 1:
-                t1 = time.perf_counter()
-                result.attributes(0)
-                attrs.append(time.perf_counter() - t1)
+        found = timed_fresh(*load(path), runs=3)
+        first += found["first"]
+        attrs += found["attributes"]
     # A 640x480 photo with one face, repeated (the brief's reference case).
     ref = root / "detection" / "images" / "afw__2844520516.jpg"
-    ref_first: list[float] = []
-    ref_attr: list[float] = []
-    ref_desc: list[float] = []
-    if ref.exists():
-        key, rgb = load(ref)
-        for _ in range(7):
-            vision_api.clear_cache()
-            t0 = time.perf_counter()
-            result = analyze(key, rgb)
-            ref_first.append(time.perf_counter() - t0)
-            t1 = time.perf_counter()
-            result.attributes(0)
-            ref_attr.append(time.perf_counter() - t1)
-            t2 = time.perf_counter()
-            result.descriptor(0)
-            ref_desc.append(time.perf_counter() - t2)
+    refs = timed_fresh(*load(ref), runs=7, descriptor=True) if ref.exists() else {
+        "first": [], "attributes": [], "descriptor": []}
+    ref_first, ref_attr, ref_desc = refs["first"], refs["attributes"], refs["descriptor"]
     big_path = root / "detection" / "images" / "afw__3662810723.jpg"
     big = np.asarray(Image.open(big_path).convert("RGB"))
-    big_t = []
-    for _ in range(3):
-        vision_api.clear_cache()
-        t0 = time.perf_counter()
-        analyze("big", big)
-        big_t.append(time.perf_counter() - t0)
+    big_t = timed_fresh("big", big, runs=3)["first"]
     print("## Speed (median, this machine)")
     print(
         f"- 640x480 one-face photo (afw__2844520516): analyze first sight "
