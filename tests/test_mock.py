@@ -110,3 +110,17 @@ def test_pytest_fixtures(rekognition_client, rekognition_mock, s3_client) -> Non
     s3_client.create_bucket(Bucket="fixture-bucket")
     celebrity = rekognition_mock.add_celebrity("Fixture Person")
     assert rekognition_client.get_celebrity_info(Id=celebrity)["Name"] == "Fixture Person"
+
+
+def test_collections_are_per_region_and_account(monkeypatch) -> None:
+    with mock_rekognition():
+        east = strict_client(region_name="us-east-1")
+        west = strict_client(region_name="eu-west-1")
+        east.create_collection(CollectionId="shared-name")
+        assert west.list_collections()["CollectionIds"] == []
+        arn = west.create_collection(CollectionId="shared-name")["CollectionArn"]
+        assert arn == "aws:rekognition:eu-west-1:123456789012:collection/shared-name"
+        monkeypatch.setenv("MOTO_ACCOUNT_ID", "111122223333")
+        assert strict_client(region_name="us-east-1").list_collections()["CollectionIds"] == []
+        monkeypatch.delenv("MOTO_ACCOUNT_ID")
+        assert east.list_collections()["CollectionIds"] == ["shared-name"]
