@@ -84,6 +84,19 @@ class ConflictException(RekognitionError):
     )
 
 
+class UnknownRegion(RekognitionError):
+    """Rekognition is not offered in the client's region (the real client could not even
+    connect); moto's MOTO_ALLOW_NONEXISTENT_REGION=true lifts the check."""
+
+    code = "UnknownRegion"
+
+    def __init__(self, region: str) -> None:
+        super().__init__(
+            f"Rekognition is not offered in region '{region}' (botocore lists no endpoint "
+            "there); set MOTO_ALLOW_NONEXISTENT_REGION=true to mock it anyway"
+        )
+
+
 class InternalServerError(RekognitionError):
     """Last resort: a bug in rekmock, reported as the service reports its own failures."""
 

@@ -17,7 +17,12 @@ from moto.core.utils import camelcase_to_underscores
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
 from . import images
-from .exceptions import InternalServerError, RekognitionError, SerializationException
+from .exceptions import (
+    InternalServerError,
+    RekognitionError,
+    SerializationException,
+    UnknownRegion,
+)
 from .handlers import Handler, load_all
 from .models import RekognitionBackend, rekognition_backends, scripts_for
 from .scripts import Scripts
@@ -38,7 +43,10 @@ class Context:
 
     @property
     def backend(self) -> RekognitionBackend:
-        return rekognition_backends[self.account_id][self.region]
+        try:
+            return rekognition_backends[self.account_id][self.region]
+        except KeyError:
+            raise UnknownRegion(self.region) from None
 
     @property
     def scripts(self) -> Scripts:

@@ -124,3 +124,12 @@ def test_collections_are_per_region_and_account(monkeypatch) -> None:
         assert strict_client(region_name="us-east-1").list_collections()["CollectionIds"] == []
         monkeypatch.delenv("MOTO_ACCOUNT_ID")
         assert east.list_collections()["CollectionIds"] == ["shared-name"]
+
+
+def test_region_without_rekognition_is_a_clear_client_error() -> None:
+    with mock_rekognition():
+        client = strict_client(region_name="xx-nowhere-1")
+        with pytest.raises(ClientError) as exc:
+            client.create_collection(CollectionId="c")
+        assert exc.value.response["Error"]["Code"] == "UnknownRegion"
+        assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
