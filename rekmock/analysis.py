@@ -89,6 +89,8 @@ class FaceView:
         ]
 
     def pose(self) -> dict[str, float]:
+        if "Pose" in self.overrides:  # scripted poses count in quality filtering too
+            return dict(self.overrides["Pose"])
         face = self.face
         return {"Roll": f32(face.roll), "Yaw": f32(face.yaw), "Pitch": f32(face.pitch)}
 

@@ -94,3 +94,12 @@ def test_unknown_celebrity_id(client) -> None:
     with pytest.raises(ClientError) as exc:
         client.get_celebrity_info(Id="nobody12")
     assert error_code(exc) == "ResourceNotFoundException"
+
+
+def test_scripted_pose_counts_in_quality_filters(client, rek) -> None:
+    rek.set_face(photo("obama2.jpg"), Pose={"Roll": 0.0, "Yaw": 85.0, "Pitch": 0.0})
+    client.create_collection(CollectionId="c")
+    resp = client.index_faces(CollectionId="c", Image={"Bytes": photo("obama2.jpg")})
+    assert resp["FaceRecords"] == []
+    assert resp["UnindexedFaces"][0]["Reasons"] == ["EXTREME_POSE"]
+    assert resp["UnindexedFaces"][0]["FaceDetail"]["Pose"]["Yaw"] == 85.0
