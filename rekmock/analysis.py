@@ -15,7 +15,7 @@ import numpy as np
 from . import vision
 from .images import LoadedImage
 from .scripts import ImageRef, Scripts, refs_of
-from .service_model import service_model
+from .service_model import f32, service_model
 
 DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
 DEFAULT_FIELDS = ("BoundingBox", "Landmarks", "Pose", "Quality", "Confidence")
@@ -34,11 +34,6 @@ ATTRIBUTE_FIELDS = {
     "SMILE": "Smile",
     "SUNGLASSES": "Sunglasses",
 }
-
-
-def f32(value: float) -> float:
-    """Floats as the service writes them: float32 precision, so output bytes are stable."""
-    return float(np.float32(value))
 
 
 def fields_for(attributes: Iterable[str] | None) -> tuple[set[str], bool]:

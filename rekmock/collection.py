@@ -29,13 +29,9 @@ from .exceptions import InvalidPaginationTokenException
 from .models import IdFactory
 from .scripts import ImageRef, Scripts
 from .search_index import FaceIndex, distance_limit, similarity_from_distance
-from .service_model import FACE_MODEL_VERSION
+from .service_model import FACE_MODEL_VERSION, f32
 
 MAX_FACES_PER_USER = 100
-
-
-def f32(value: float) -> float:
-    return float(np.float32(value))
 
 
 # -- pagination tokens --------------------------------------------------------------------------

@@ -348,16 +348,18 @@ class Client:
         self, a: Any, b: Any, similarity: float = 99.0, face_a: int = 0, face_b: int = 0
     ) -> None:
         """Make face ``face_a`` of ``a`` and ``face_b`` of ``b`` match at ``similarity``."""
-        self._post(f"{API_PREFIX}/same-person", {
-            "a": _encode_image(a), "b": _encode_image(b), "similarity": similarity,
-            "face_a": face_a, "face_b": face_b,
-        })
+        self._pair("same-person", a, b, similarity, face_a, face_b)
 
     def different_person(
         self, a: Any, b: Any, similarity: float = 5.0, face_a: int = 0, face_b: int = 0
     ) -> None:
         """Make the two faces score ``similarity`` (low by default): never a match at 80."""
-        self._post(f"{API_PREFIX}/different-person", {
+        self._pair("different-person", a, b, similarity, face_a, face_b)
+
+    def _pair(
+        self, endpoint: str, a: Any, b: Any, similarity: float, face_a: int, face_b: int
+    ) -> None:
+        self._post(f"{API_PREFIX}/{endpoint}", {
             "a": _encode_image(a), "b": _encode_image(b), "similarity": similarity,
             "face_a": face_a, "face_b": face_b,
         })

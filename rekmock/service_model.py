@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import botocore.session
+import numpy as np
 from botocore.model import ServiceModel
 
 
@@ -16,3 +17,8 @@ def service_model() -> ServiceModel:
 
 # The face model version the service reports for collections and indexed faces today.
 FACE_MODEL_VERSION = "7.0"
+
+
+def f32(value: float) -> float:
+    """Floats as the service writes them: float32 precision, so output bytes are stable."""
+    return float(np.float32(value))

@@ -10,10 +10,9 @@ from ..quality import reasons
 from ..scripts import refs_of
 from ..service_model import FACE_MODEL_VERSION
 from . import operation
-from .collections import collection_of, not_found
+from .collections import DEFAULT_PAGE, collection_of, not_found
 
 MAX_INDEXED = 100  # the service considers the 100 largest faces of an image
-DEFAULT_PAGE = 1000
 
 
 def area(face: FaceView) -> float:
