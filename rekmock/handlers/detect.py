@@ -12,6 +12,11 @@ from . import operation
 MAX_DETECTED = 100
 
 
+def no_face() -> InvalidParameterException:
+    """The service's answer when an operation needs a face and the image has none."""
+    return InvalidParameterException("There are no faces in the image. Should be at least 1.")
+
+
 def compared_face(face: FaceView, expression: bool = False) -> dict[str, Any]:
     """A ComparedFace: the DEFAULT FaceDetail, plus Emotions and Smile where the service adds."""
     detail = face.detail(["EMOTIONS", "SMILE"] if expression else None)
@@ -23,7 +28,7 @@ def largest_face(ctx: Any, image: dict[str, Any], quality_filter: str) -> FaceVi
     """The largest face that passes the filter; InvalidParameterException when there is none."""
     faces = passing(faces_of(ctx.image(image), ctx.scripts), quality_filter)
     if not faces:
-        raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
+        raise no_face()
     return faces[0]
 
 
@@ -42,7 +47,7 @@ def compare_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     targets = faces_of(ctx.image(params["TargetImage"]), ctx.scripts)[:MAX_DETECTED]
     targets = passing(targets, quality_filter)
     if not targets:
-        raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
+        raise no_face()
     scored = [(similarity(source, t, ctx.scripts), t) for t in targets]
     matches = sorted(
         ((s, t) for s, t in scored if s >= threshold), key=lambda st: (-st[0], st[1].index)

@@ -23,6 +23,7 @@ from ..exceptions import (
 from ..quality import reasons
 from . import operation
 from .collections import collection_of
+from .detect import no_face
 from .search import face_not_found
 
 ASSOCIATE_THRESHOLD = 75.0
@@ -229,7 +230,7 @@ def search_users_by_image(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     coll = collection_of(ctx, params["CollectionId"])
     faces = faces_of(ctx.image(params["Image"]), ctx.scripts)
     if not faces:
-        raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
+        raise no_face()
     level = params.get("QualityFilter", "NONE")
     searched = None
     unsearched: list[dict[str, Any]] = []
