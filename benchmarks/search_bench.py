@@ -27,8 +27,8 @@ DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 
 from rekmock import mock_rekognition  # noqa: E402
-from rekmock.collection import Collection  # noqa: E402
-from rekmock.models import IdFactory  # noqa: E402
+from rekmock.backend.collection import Collection  # noqa: E402
+from rekmock.backend.ids import IdFactory  # noqa: E402
 
 PHOTOS = ("obama.jpg", "obama2.jpg", "biden.jpg", "hopper.jpg", "astronaut.png")
 

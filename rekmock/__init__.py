@@ -5,7 +5,7 @@ models load on first use, not on import.
 """
 
 from .mock import MockRekognition, install, mock_rekognition
-from .state import RekognitionState
+from .scripting import RekognitionState
 
 __all__ = ["MockRekognition", "RekognitionState", "install", "mock_rekognition"]
 __version__ = "0.1.0"

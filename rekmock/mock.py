@@ -17,14 +17,17 @@ import moto.rekognition.models
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from .models import rekognition_backends
-from .state import RekognitionState
+from .backend.backends import RekognitionBackend, rekognition_backends
+from .scripting import RekognitionState
 
 T = TypeVar("T")
 
 
 def install() -> None:
     """Make moto route Rekognition to rekmock (idempotent; also used by server mode)."""
+    from .service import urls
+
+    RekognitionBackend.urls_module = urls
     moto.rekognition.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
     moto.rekognition.models.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
 
@@ -60,7 +63,7 @@ def mock_rekognition(func: Callable[..., Any] | type | None = None) -> Any:
     """Use as ``@mock_rekognition``, ``@mock_rekognition()``, or ``with mock_rekognition() as rek``.
 
     Inside, boto3 Rekognition clients reach rekmock and every other AWS service reaches moto.
-    The context manager gives a :class:`~rekmock.state.RekognitionState` for scripting answers.
+    The context manager gives a :class:`~rekmock.scripting.RekognitionState` for scripting answers.
     """
     if func is None:
         return MockRekognition()

@@ -87,7 +87,7 @@ def _build(shape: Shape, defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def operation_schema(operation: str) -> dict[str, Any]:
-    from rekmock.service_model import service_model
+    from rekmock.botocore_model import service_model
 
     op = service_model().operation_model(operation)
     defs: dict[str, Any] = {}
@@ -102,7 +102,7 @@ def operation_schema(operation: str) -> dict[str, Any]:
 
 
 def implemented() -> list[str]:
-    from rekmock.handlers import load_all
+    from rekmock.service.handlers import load_all
 
     return sorted(load_all())
 

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 import pytest
 
-from rekmock import draw
-from rekmock.cli import main
+from rekmock.cli import draw
+from rekmock.cli.main import main
 from tests.conftest import DATA, ROOT
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from rekmock.collection import decode_token, encode_token, page
-from rekmock.exceptions import InvalidPaginationTokenException
-from rekmock.search_index import FaceIndex, distance_limit, similarity_from_distance
-from rekmock.service_model import FACE_MODEL_VERSION
+from rekmock.backend.face_index import FaceIndex, distance_limit, similarity_from_distance
+from rekmock.backend.pagination import decode_token, encode_token, page
+from rekmock.botocore_model import FACE_MODEL_VERSION
+from rekmock.errors import InvalidPaginationTokenException
 from tests.conftest import error_code, photo
 
 

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from rekmock.collection import Collection
-from rekmock.models import IdFactory
+from rekmock.backend.collection import Collection
+from rekmock.backend.ids import IdFactory
 from tests.conftest import photo, strict_client
 
 THREADS = 8

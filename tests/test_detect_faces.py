@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rekmock.analysis import ATTRIBUTE_FIELDS
+from rekmock.faces.analysis import ATTRIBUTE_FIELDS
 from rekmock.vision import LANDMARK_TYPES
 
 from .conftest import ROOT, group_photo, photo

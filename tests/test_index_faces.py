@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from rekmock import mock_rekognition
-from rekmock.service_model import FACE_MODEL_VERSION
+from rekmock.botocore_model import FACE_MODEL_VERSION
 from tests.conftest import error_code, group_photo, photo, strict_client
 
 

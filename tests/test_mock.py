@@ -63,7 +63,7 @@ class TestClassDecorator(unittest.TestCase):
         _register("A")
 
     def test_b(self) -> None:
-        from rekmock.scripts import celebrity_id
+        from rekmock.backend.scripts import celebrity_id
 
         self.assertFalse(_celebrity_known(celebrity_id("A")))
         self.assertFalse(_celebrity_known(celebrity_id("Z")))

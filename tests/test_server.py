@@ -31,7 +31,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from rekmock.control import Client, ControlError
-from rekmock.server import Server, operation_name
+from rekmock.server.app import Server, operation_name
 from tests.conftest import DATA, ROOT, error_code, photo
 
 ENV = {

@@ -7,12 +7,12 @@ import base64
 import pytest
 from botocore.exceptions import ClientError
 
-from rekmock.exceptions import (
+from rekmock.errors import (
     ImageTooLargeException,
     SerializationException,
     ValidationException,
 )
-from rekmock.validation import validate
+from rekmock.service.validation import validate
 
 from .conftest import error_code, photo
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from rekmock.service_model import service_model
+from rekmock.botocore_model import service_model
 from rekmock.vision import LANDMARK_TYPES, analyze, similarity
 from rekmock.vision import api as vision_api
 

@@ -7,8 +7,8 @@ network's confidence falls: +-3 years at confidence 100, +-11 at 0.
 
 from __future__ import annotations
 
-from .models import age_gender
 from .results import FaceContext
+from .weights import age_gender
 
 
 def estimate(ctx: FaceContext) -> tuple[tuple[str, float], tuple[int, int]]:

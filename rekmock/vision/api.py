@@ -14,9 +14,9 @@ import numpy as np
 from . import attributes as _attributes
 from . import detect as _detect
 from . import embedding as _embedding
+from . import image_quality as _quality
 from . import landmarks as _landmarks
 from . import pose as _pose
-from . import quality as _quality
 from .results import Face, FaceContext, ImageAnalysis
 
 CACHE_SIZE = 128

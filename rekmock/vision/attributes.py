@@ -115,7 +115,7 @@ def _smile_cascade(ctx: FaceContext, iod: float) -> float:
     """1.0 when OpenCV's smile cascade fires on the mouth region, else 0.0."""
     import cv2
 
-    from .models import cascade
+    from .weights import cascade
 
     p = ctx.pts68
     x1, x2 = p[48, 0] - 0.35 * iod, p[54, 0] + 0.35 * iod

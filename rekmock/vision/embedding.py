@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .models import face_encoder
+from .weights import face_encoder
 
 D0 = 0.64
 S = 0.06

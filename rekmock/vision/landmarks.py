@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .models import shape_predictor
+from .weights import shape_predictor
 
 LANDMARK_TYPES: tuple[str, ...] = (
     "eyeLeft",

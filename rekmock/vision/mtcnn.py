@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .models import mtcnn_nets
+from .weights import mtcnn_nets
 
 PNET_THRESHOLD = 0.6
 RNET_THRESHOLD = 0.7

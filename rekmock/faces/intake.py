@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
-from .exceptions import (
+from ..errors import (
     ImageTooLargeException,
     InvalidImageFormatException,
     InvalidParameterException,

@@ -5,7 +5,7 @@ more memory than the 128-float vector itself. Rows are dense (``0..count-1``): t
 by doubling and a deleted row is filled by the last one (swap-remove), so a search is one
 matrix-vector product over exactly the live rows, with no Python loop over faces.
 
-Nothing here locks: the owning :class:`~rekmock.collection.Collection` holds its lock around
+Nothing here locks: the owning :class:`~rekmock.backend.collection.Collection` holds its lock around
 every call. Nothing here knows about images, users or responses either.
 """
 
@@ -23,7 +23,7 @@ _INITIAL_CAPACITY = 64
 
 def similarity_from_distance(d: np.ndarray) -> np.ndarray:
     """Similarity (0..100, float64) for an array of descriptor distances: vision's mapping."""
-    from . import vision
+    from .. import vision
 
     return np.asarray(vision.similarity_from_distance(np.asarray(d, dtype=np.float64)))
 
@@ -33,7 +33,7 @@ def distance_limit(threshold: float) -> float:
     """The largest distance whose similarity is still >= ``threshold``, used to preselect
     candidates with one comparison per row (a little slack: the exact similarity is re-checked
     on the candidates)."""
-    from . import vision
+    from .. import vision
 
     return vision.distance_for_similarity(threshold) + 1e-3
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from . import vision
-from .images import LoadedImage
-from .scripts import ImageRef, Scripts, refs_of
-from .service_model import f32, service_model
+from .. import vision
+from ..backend.scripts import ImageRef, Scripts, refs_of
+from ..botocore_model import f32, service_model
+from .intake import LoadedImage
 
 DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
 DEFAULT_FIELDS = ("BoundingBox", "Landmarks", "Pose", "Quality", "Confidence")

@@ -10,9 +10,9 @@ from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from .models import RekognitionBackend, rekognition_backends, scripts_for
-from .scripts import Celebrity, ImageLike, Scripts, celebrity_id, image_ref
-from .service_model import service_model
+from .backend.backends import RekognitionBackend, rekognition_backends, scripts_for
+from .backend.scripts import Celebrity, ImageLike, Scripts, celebrity_id, image_ref
+from .botocore_model import service_model
 
 _GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")
 

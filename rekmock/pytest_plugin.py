@@ -3,7 +3,7 @@
 Fixtures:
 
 * ``rekognition_mock``: a fresh mock for the test (moto's ``mock_aws`` with rekmock serving
-  Rekognition), yielding the :class:`~rekmock.state.RekognitionState` for scripting answers.
+  Rekognition), yielding the :class:`~rekmock.scripting.RekognitionState` for scripting answers.
 * ``rekognition_client``: a boto3 Rekognition client in ``us-east-1`` under that mock.
 * ``s3_client``: a boto3 S3 client under the same mock, for ``S3Object`` images.
 """
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from .mock import mock_rekognition
-from .state import RekognitionState
+from .scripting import RekognitionState
 
 
 @pytest.fixture

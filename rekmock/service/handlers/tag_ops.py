@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..collection import Collection
-from ..exceptions import ResourceNotFoundException, ServiceQuotaExceededException
+from ...backend.collection import Collection
+from ...errors import ResourceNotFoundException, ServiceQuotaExceededException
 from . import operation
 
 MAX_TAGS = 200

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis import FaceView, faces_of, similarity
-from ..exceptions import ResourceNotFoundException
-from ..scripts import Celebrity
+from ...backend.scripts import Celebrity
+from ...errors import ResourceNotFoundException
+from ...faces.analysis import FaceView, faces_of, similarity
 from . import operation
-from .detect import compared_face
+from .face_ops import compared_face
 
 MAX_FACES = 64
 MATCH_THRESHOLD = 80.0

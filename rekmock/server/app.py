@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import control
-from .mock import install
+from ..mock import install
+from . import control_api
 
 log = logging.getLogger("rekmock.server")
 
@@ -31,7 +31,7 @@ def operation_name(environ: Environ) -> str:
     """What a request is, for the log: the operation for JSON services, else service+method+path."""
     path = environ.get("PATH_INFO", "") or "/"
     method = environ.get("REQUEST_METHOD", "")
-    if control.is_control_path(path):
+    if control_api.is_control_path(path):
         return f"rekmock-api {method} {path}"
     if path.startswith("/moto-api"):
         return f"moto-api {method} {path}"
@@ -93,7 +93,7 @@ class RekmockApp:
             self.log_line(f"{name} {status[-1] if status else '-'} {ms:.1f} ms")
 
         path = environ.get("PATH_INFO", "")
-        app = control.wsgi_app if control.is_control_path(path) else self.moto
+        app = control_api.wsgi_app if control_api.is_control_path(path) else self.moto
         try:
             body = app(environ, recording_start_response)
         except Exception as exc:  # a bug or a gap below us: one log line, a JSON error

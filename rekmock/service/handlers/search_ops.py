@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exceptions import InvalidParameterException
+from ...errors import InvalidParameterException
 from . import operation
-from .collections import collection_of
-from .detect import largest_face
+from .collection_ops import collection_of
+from .face_ops import largest_face
 
 DEFAULT_THRESHOLD = 80.0
 DEFAULT_MAX_FACES = 4096  # the model's maximum; the service documents no smaller default

@@ -11,20 +11,20 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from ..analysis import faces_of
-from ..collection import MAX_FACES_PER_USER, Collection, User, page
-from ..exceptions import (
+from ...backend.collection import MAX_FACES_PER_USER, Collection, User, page
+from ...errors import (
     ConflictException,
     IdempotentParameterMismatchException,
     InvalidParameterException,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
 )
-from ..quality import reasons
+from ...faces.analysis import faces_of
+from ...faces.quality_filter import reasons
 from . import operation
-from .collections import collection_of
-from .detect import no_face
-from .search import face_not_found
+from .collection_ops import collection_of
+from .face_ops import no_face
+from .search_ops import face_not_found
 
 ASSOCIATE_THRESHOLD = 75.0
 SEARCH_THRESHOLD = 80.0

@@ -1,5 +1,5 @@
-"""Collection state: faces (in a :class:`~rekmock.search_index.FaceIndex`), the images they came
-from, users, tags, and the searches over them.
+"""Collection state: faces (in a :class:`~rekmock.backend.face_index.FaceIndex`), the images
+they came from, users, tags, and the searches over them.
 
 Locking: the regional backend's lock guards its ``collections`` dict (and tags, idempotency);
 each collection's own lock guards its faces and users. Code that needs both takes the backend's
@@ -13,10 +13,6 @@ of its image and its face index there, so scripted answers follow the photo into
 
 from __future__ import annotations
 
-import base64
-import binascii
-import bisect
-import json
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -25,46 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import InvalidPaginationTokenException
-from .models import IdFactory
+from ..botocore_model import FACE_MODEL_VERSION, f32
+from .face_index import FaceIndex, distance_limit, similarity_from_distance
+from .ids import IdFactory
+from .pagination import page
 from .scripts import ImageRef, Scripts
-from .search_index import FaceIndex, distance_limit, similarity_from_distance
-from .service_model import FACE_MODEL_VERSION, f32
 
 MAX_FACES_PER_USER = 100
-
-
-# -- pagination tokens --------------------------------------------------------------------------
-
-
-def encode_token(kind: str, after: str) -> str:
-    """An opaque NextToken: the kind of listing and the last key returned."""
-    raw = json.dumps({"k": kind, "a": after}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def decode_token(kind: str, token: str | None) -> str | None:
-    """The last key of the previous page; InvalidPaginationTokenException for anything else."""
-    if token is None:
-        return None
-    try:
-        doc = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if doc["k"] == kind and isinstance(doc["a"], str):
-            return doc["a"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError):
-        pass
-    raise InvalidPaginationTokenException()
-
-
-def page(
-    keys: Sequence[str], kind: str, token: str | None, size: int
-) -> tuple[list[str], str | None]:
-    """One page of sorted ``keys`` after the token's key, and the next token (None: last page)."""
-    after = decode_token(kind, token)
-    start = 0 if after is None else bisect.bisect_right(keys, after)
-    chunk = list(keys[start : start + size])
-    more = start + size < len(keys)
-    return chunk, (encode_token(kind, chunk[-1]) if more and chunk else None)
 
 
 # -- state ---------------------------------------------------------------------------------------

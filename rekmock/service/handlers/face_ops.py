@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis import FaceView, faces_of, similarity
-from ..exceptions import InvalidParameterException
-from ..quality import passing
+from ...errors import InvalidParameterException
+from ...faces.analysis import FaceView, faces_of, similarity
+from ...faces.quality_filter import passing
 from . import operation
 
 MAX_DETECTED = 100

@@ -16,17 +16,17 @@ from typing import Any
 from moto.core.utils import camelcase_to_underscores
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
-from . import images
-from .exceptions import (
+from ..backend.backends import RekognitionBackend, rekognition_backends, scripts_for
+from ..backend.scripts import Scripts
+from ..botocore_model import service_model
+from ..errors import (
     InternalServerError,
     RekognitionError,
     SerializationException,
     UnknownRegion,
 )
+from ..faces import intake
 from .handlers import Handler, load_all
-from .models import RekognitionBackend, rekognition_backends, scripts_for
-from .scripts import Scripts
-from .service_model import service_model
 from .validation import validate
 
 log = logging.getLogger("rekmock")
@@ -52,8 +52,8 @@ class Context:
     def scripts(self) -> Scripts:
         return scripts_for(self.account_id)
 
-    def image(self, image: dict[str, Any] | None) -> images.LoadedImage:
-        return images.load_image(image, self.account_id, self.partition)
+    def image(self, image: dict[str, Any] | None) -> intake.LoadedImage:
+        return intake.load_image(image, self.account_id, self.partition)
 
 
 def _json_default(value: Any) -> Any:
@@ -111,7 +111,7 @@ def _attach(operation: str, handler: Handler) -> None:
         return self._run(operation, handler)
 
     method.__name__ = camelcase_to_underscores(operation)
-    method.__doc__ = f"{operation}: see rekmock.handlers."
+    method.__doc__ = f"{operation}: see rekmock.service.handlers."
     setattr(RekognitionResponse, method.__name__, method)
 
 

@@ -9,35 +9,30 @@ DetectText, ...) are inherited unchanged.
 from __future__ import annotations
 
 import threading
-import uuid
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 
 from moto.core.base_backend import BackendDict
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
+from .ids import IdFactory
 from .scripts import Scripts
 
 GLOBAL = "global"  # moto files the "global" slot under the partition name, "aws"
-_ID_NAMESPACE = uuid.UUID("8f1d2c0e-6a55-4c1f-9a43-2b8f5d1e7c11")
-
-
-class IdFactory:
-    """UUIDs that are the same on every run of the same test, and never repeat within a state."""
-
-    def __init__(self, seed: str) -> None:
-        self._seed = seed
-        self._count = 0
-        self._lock = threading.Lock()
-
-    def new(self, kind: str) -> str:
-        with self._lock:
-            self._count += 1
-            n = self._count
-        return str(uuid.uuid5(_ID_NAMESPACE, f"{self._seed}/{kind}/{n}"))
 
 
 class RekognitionBackend(MotoRekognitionBackend):
     """State of one account in one region (or the account-wide ``global`` slot)."""
+
+    # moto finds a backend's URL module by renaming ``models`` to ``urls`` in its module path; the
+    # service layer sits above this one, so ``rekmock.mock.install`` wires it in instead.
+    urls_module: ClassVar[ModuleType | None] = None
+
+    @property
+    def _url_module(self) -> ModuleType:
+        if self.urls_module is None:
+            raise RuntimeError("rekmock.mock.install() has not wired the service's URLs")
+        return self.urls_module
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)

@@ -47,7 +47,7 @@ def _call(operation: str, **params: Any) -> dict[str, Any]:
     import boto3
     from botocore.exceptions import ClientError, ParamValidationError
 
-    from .mock import mock_rekognition
+    from ..mock import mock_rekognition
 
     with mock_rekognition():
         # The real endpoint, whatever AWS_ENDPOINT_URL says: mock_aws intercepts it.
@@ -68,8 +68,8 @@ def _call(operation: str, **params: Any) -> dict[str, Any]:
 
 def _upright(data: bytes) -> Any:
     """Upright RGB pixels of a photo (EXIF orientation applied), for drawing."""
-    from .exceptions import RekognitionError
-    from .images import decode
+    from ..errors import RekognitionError
+    from ..faces.intake import decode
 
     try:
         return decode(data)[0]
@@ -122,7 +122,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import Server
+    from ..server.app import Server
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -155,7 +155,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis import FaceView, faces_of
-from ..collection import NewFace
-from ..quality import reasons
-from ..scripts import refs_of
-from ..service_model import FACE_MODEL_VERSION
+from ...backend.collection import NewFace
+from ...backend.scripts import refs_of
+from ...botocore_model import FACE_MODEL_VERSION
+from ...faces.analysis import FaceView, faces_of
+from ...faces.quality_filter import reasons
 from . import operation
-from .collections import DEFAULT_PAGE, collection_of, not_found
+from .collection_ops import DEFAULT_PAGE, collection_of, not_found
 
 MAX_INDEXED = 100  # the service considers the 100 largest faces of an image
 

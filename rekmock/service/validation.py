@@ -22,8 +22,8 @@ from typing import Any
 import regex
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
-from .exceptions import ImageTooLargeException, SerializationException, ValidationException
-from .service_model import service_model
+from ..botocore_model import service_model
+from ..errors import ImageTooLargeException, SerializationException, ValidationException
 
 _NUMBER_TYPES = {"integer": int, "long": int, "float": (int, float), "double": (int, float)}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..collection import Collection, page
-from ..exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
-from ..service_model import FACE_MODEL_VERSION
+from ...backend.collection import Collection, page
+from ...botocore_model import FACE_MODEL_VERSION
+from ...errors import ResourceAlreadyExistsException, ResourceNotFoundException
 from . import operation
 
 DEFAULT_PAGE = 1000

@@ -1,0 +1,1 @@
+"""The ``rekmock`` command and the drawings of what the mock sees."""

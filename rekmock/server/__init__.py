@@ -1,0 +1,1 @@
+"""``rekmock serve``: rekmock's Rekognition, moto's other services and the control API over HTTP."""

@@ -1,0 +1,124 @@
+"""A small client for the control API of ``rekmock serve`` (see ``server.control_api``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from typing import Any
+
+from .control_api import API_PREFIX, JsonDict
+
+
+class ControlError(Exception):
+    """The control API refused a request (``status`` and the server's ``message``)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+def _encode_image(image: Any) -> Any:
+    """Bytes, a path, ``{"Bytes"}``, ``{"S3Object"}``, ``{"Bucket","Name"}`` or (bucket, name)."""
+    if isinstance(image, (bytes, bytearray)):
+        return base64.b64encode(bytes(image)).decode("ascii")
+    if isinstance(image, tuple) and len(image) == 2:
+        return {"Bucket": str(image[0]), "Name": str(image[1])}
+    if isinstance(image, dict):
+        if "Bytes" in image:
+            return _encode_image(image["Bytes"])
+        location = image.get("S3Object", image)
+        return {"Bucket": location["Bucket"], "Name": location["Name"]}
+    if isinstance(image, (str, os.PathLike)):
+        with open(os.fspath(image), "rb") as fh:
+            return _encode_image(fh.read())
+    raise TypeError(f"not an image: {type(image).__name__}")
+
+
+class Client:
+    """Script a running ``rekmock serve`` with the method names of RekognitionState.
+
+    ``Client("http://127.0.0.1:5000").same_person("a.jpg", {"Bucket": "b", "Name": "k"})``
+    """
+
+    def __init__(
+        self, endpoint_url: str, account_id: str | None = None, timeout: float = 60.0
+    ) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.account_id = account_id
+        self.timeout = timeout
+
+    def _post(self, path: str, body: JsonDict) -> JsonDict:
+        headers = {"Content-Type": "application/json"}
+        if self.account_id:
+            headers["x-moto-account-id"] = self.account_id
+        request = urllib.request.Request(
+            self.endpoint_url + path, json.dumps(body).encode(), headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("message", exc.reason)
+            except ValueError:
+                message = str(exc.reason)
+            raise ControlError(exc.code, message) from None
+
+    def set_face(self, image: Any, face: int = 0, **fields: Any) -> None:
+        """Override FaceDetail fields of face ``face`` (0 = largest) of ``image``."""
+        self._post(f"{API_PREFIX}/set-face",
+                   {"image": _encode_image(image), "face": face, "fields": fields})
+
+    def same_person(
+        self, a: Any, b: Any, similarity: float = 99.0, face_a: int = 0, face_b: int = 0
+    ) -> None:
+        """Make face ``face_a`` of ``a`` and ``face_b`` of ``b`` match at ``similarity``."""
+        self._pair("same-person", a, b, similarity, face_a, face_b)
+
+    def different_person(
+        self, a: Any, b: Any, similarity: float = 5.0, face_a: int = 0, face_b: int = 0
+    ) -> None:
+        """Make the two faces score ``similarity`` (low by default): never a match at 80."""
+        self._pair("different-person", a, b, similarity, face_a, face_b)
+
+    def _pair(
+        self, endpoint: str, a: Any, b: Any, similarity: float, face_a: int, face_b: int
+    ) -> None:
+        self._post(f"{API_PREFIX}/{endpoint}", {
+            "a": _encode_image(a), "b": _encode_image(b), "similarity": similarity,
+            "face_a": face_a, "face_b": face_b,
+        })
+
+    def add_celebrity(
+        self,
+        name: str,
+        photos: Iterable[Any] = (),
+        urls: Iterable[str] = (),
+        known_gender: str | None = None,
+    ) -> str:
+        """Register a celebrity recognised by face vector in ``photos``; return its Id."""
+        body = {"name": name, "photos": [_encode_image(p) for p in photos], "urls": list(urls),
+                "known_gender": known_gender}
+        return str(self._post(f"{API_PREFIX}/add-celebrity", body)["Id"])
+
+    def set_celebrity(
+        self, image: Any, celebrity: str, face: int = 0, match_confidence: float = 99.0
+    ) -> None:
+        """Recognise face ``face`` of ``image`` as the registered celebrity ``celebrity``."""
+        self._post(f"{API_PREFIX}/set-celebrity", {
+            "image": _encode_image(image), "celebrity": celebrity, "face": face,
+            "match_confidence": match_confidence,
+        })
+
+    def reset(self) -> None:
+        """Forget rekmock's state (every account); S3 and other services keep theirs."""
+        self._post(f"{API_PREFIX}/reset", {})
+
+    def reset_all(self) -> None:
+        """moto's reset: every service, rekmock included."""
+        self._post("/moto-api/reset", {})
