@@ -1,18 +1,24 @@
-"""Public entry point: ``analyze(key, rgb)`` with a bounded, thread-safe LRU cache.
+"""Public entry point: ``analyze(key, rgb)`` with a bounded, thread-safe LRU cache in memory,
+backed by the persistent disk cache (``disk_cache``) shared by processes.
 
 Detection, landmarks, pose and quality are computed on first sight of an image; attributes and
-descriptors only when asked for (they cost as much again), then memoised on the cached result.
+descriptors only when asked for (they cost as much again), then memoised on the cached result and
+added to its disk entry. An analysis read from disk recomputes what its entry lacks from the
+request's pixels, and only that.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
 from . import attributes as _attributes
 from . import detect as _detect
+from . import disk_cache as _disk
 from . import embedding as _embedding
 from . import image_quality as _quality
 from . import landmarks as _landmarks
@@ -102,6 +108,50 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
     )
 
 
+class _Restorer:
+    """Rebuilds the face contexts of an analysis read from disk, from the request's pixels.
+
+    Holds the pixels weakly (the request holds them while it runs; ``analyze`` refreshes the
+    reference on every call), so a cached analysis never pins a whole image in memory.
+    """
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        self.see(rgb)
+
+    def see(self, rgb: np.ndarray) -> None:
+        try:
+            self._pixels: Callable[[], np.ndarray | None] = weakref.ref(rgb)
+        except TypeError:  # not an ndarray (a nested list): hold it
+            self._pixels = lambda: rgb
+
+    def __call__(self, analysis: ImageAnalysis) -> None:
+        rgb = self._pixels()
+        if rgb is None:
+            raise RuntimeError("the image's pixels are gone: call analyze(key, rgb) again")
+        fresh = _compute(_as_rgb(rgb))  # same code and pixels: the same faces, with their crops
+        analysis._contexts = fresh._contexts
+        analysis._attributes_fn = fresh._attributes_fn
+        analysis._descriptor_fn = fresh._descriptor_fn
+
+
+def _from_disk(key: str, rgb: np.ndarray, shape: tuple[int, ...]) -> ImageAnalysis | None:
+    """The analysis stored on disk for this image, its missing parts computable from ``rgb``."""
+    parts = _disk.read(key, shape)
+    if parts is None:
+        return None
+    width, height, faces, attrs, descs = parts
+    return ImageAnalysis(
+        width=width, height=height, faces=faces, _attrs=attrs, _descs=descs,
+        _restore=_Restorer(rgb),
+    )
+
+
+def _persisting(key: str, shape: tuple[int, ...], analysis: ImageAnalysis) -> ImageAnalysis:
+    """Have ``analysis`` store each part it computes later in its disk entry."""
+    analysis._persist = lambda a: _disk.write(key, shape, a)
+    return analysis
+
+
 def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
     """Faces in an upright RGB image (HxWx3 uint8), cached under ``key`` (the caller's content
     hash). The same key always returns the same object while it stays in the LRU cache."""
@@ -109,8 +159,15 @@ def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
+            if isinstance(hit._restore, _Restorer):
+                hit._restore.see(rgb)
             return hit
-    result = _compute(_as_rgb(rgb))
+    arr = _as_rgb(rgb)
+    result = _from_disk(key, rgb, arr.shape)
+    if result is None:
+        result = _compute(arr)
+        _disk.write(key, arr.shape, result)
+    _persisting(key, arr.shape, result)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:  # another thread finished first: keep one object per key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,12 @@ class FaceContext:
 
 @dataclass
 class ImageAnalysis:
-    """Faces of one image (largest first) with lazily computed attributes and descriptors."""
+    """Faces of one image (largest first) with lazily computed attributes and descriptors.
+
+    An analysis read back from the disk cache has no face contexts (crops); ``_restore`` rebuilds
+    them from the request's pixels the first time a part the entry lacks is asked for, and
+    ``_persist`` stores each newly computed part so the next process finds it.
+    """
 
     width: int
     height: int
@@ -73,26 +79,65 @@ class ImageAnalysis:
     )
     _attrs: dict[int, Attributes] = field(default_factory=dict, repr=False, compare=False)
     _descs: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _lock: Any = field(  # an RLock: the disk cache reads parts while a part is stored
+       default_factory=threading.RLock, repr=False, compare=False)
+    _restore: Callable[[ImageAnalysis], None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _persist: Callable[[ImageAnalysis], None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def _check(self, i: int) -> None:
         if not 0 <= i < len(self.faces):
             raise IndexError(f"face index {i} out of range (0..{len(self.faces) - 1})")
 
+    def _context(self, i: int) -> FaceContext:
+        """Face ``i``'s context, rebuilding the contexts first when read back from disk."""
+        if not self._contexts and self._restore is not None:
+            self._restore(self)
+            self._restore = None
+        return self._contexts[i]
+
+    def _stored(self) -> None:
+        if self._persist is not None:
+            self._persist(self)
+
     def attributes(self, i: int) -> Attributes:
         """Attributes of face ``i`` (computed on first request, then memoised)."""
         self._check(i)
         with self._lock:
-            if i not in self._attrs and self._attributes_fn is not None:
-                self._attrs[i] = self._attributes_fn(self._contexts[i])
+            if i not in self._attrs:
+                ctx = self._context(i)
+                if self._attributes_fn is not None:
+                    self._attrs[i] = self._attributes_fn(ctx)
+                    self._stored()
             return self._attrs[i]
 
     def descriptor(self, i: int) -> np.ndarray:
-        """128-d float32 face descriptor of face ``i`` (memoised; a read-only array)."""
+        """Float32 face descriptor of face ``i`` (memoised; a read-only array)."""
         self._check(i)
         with self._lock:
-            if i not in self._descs and self._descriptor_fn is not None:
-                vec = self._descriptor_fn(self._contexts[i])
-                vec.setflags(write=False)
-                self._descs[i] = vec
+            if i not in self._descs:
+                ctx = self._context(i)
+                if self._descriptor_fn is not None:
+                    vec = self._descriptor_fn(ctx)
+                    vec.setflags(write=False)
+                    self._descs[i] = vec
+                    self._stored()
             return self._descs[i]
+
+    def known_parts(self) -> tuple[dict[int, Attributes], dict[int, np.ndarray]]:
+        """Copies of the attributes and descriptors computed so far (for the disk cache)."""
+        with self._lock:
+            return dict(self._attrs), dict(self._descs)
+
+    def adopt_parts(
+        self, attrs: dict[int, Attributes], descs: dict[int, np.ndarray]
+    ) -> None:
+        """Take parts computed elsewhere (another process) that this analysis lacks."""
+        with self._lock:
+            for i, a in attrs.items():
+                self._attrs.setdefault(i, a)
+            for i, d in descs.items():
+                self._descs.setdefault(i, d)
