@@ -9,6 +9,7 @@ request's pixels, and only that.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
 from collections import OrderedDict
@@ -26,6 +27,7 @@ from . import pose as _pose
 from .results import Face, FaceContext, ImageAnalysis
 
 CACHE_SIZE = 128
+FINGERPRINT_STEP = 7  # every 7th pixel row and column enters the disk key's fingerprint
 CROP_MARGIN = 0.6  # context kept around each face for the lazy estimates, x box size per side
 
 _cache: OrderedDict[str, ImageAnalysis] = OrderedDict()
@@ -134,9 +136,17 @@ class _Restorer:
         analysis._descriptor_fn = fresh._descriptor_fn
 
 
-def _from_disk(key: str, rgb: np.ndarray, shape: tuple[int, ...]) -> ImageAnalysis | None:
+def disk_key(key: str, arr: np.ndarray) -> str:
+    """The disk cache's key: the caller's content hash, the pixel shape and a fingerprint of a
+    pixel sample, so a caller reusing a key for other pixels never gets another image's faces."""
+    sample = np.ascontiguousarray(arr[::FINGERPRINT_STEP, ::FINGERPRINT_STEP])
+    fingerprint = hashlib.blake2b(sample.tobytes(), digest_size=16).hexdigest()
+    return f"{key}:{'x'.join(map(str, arr.shape))}:{fingerprint}"
+
+
+def _from_disk(dkey: str, rgb: np.ndarray) -> ImageAnalysis | None:
     """The analysis stored on disk for this image, its missing parts computable from ``rgb``."""
-    parts = _disk.read(key, shape)
+    parts = _disk.read(dkey)
     if parts is None:
         return None
     width, height, faces, attrs, descs = parts
@@ -146,9 +156,9 @@ def _from_disk(key: str, rgb: np.ndarray, shape: tuple[int, ...]) -> ImageAnalys
     )
 
 
-def _persisting(key: str, shape: tuple[int, ...], analysis: ImageAnalysis) -> ImageAnalysis:
+def _persisting(dkey: str, analysis: ImageAnalysis) -> ImageAnalysis:
     """Have ``analysis`` store each part it computes later in its disk entry."""
-    analysis._persist = lambda a: _disk.write(key, shape, a)
+    analysis._persist = lambda a: _disk.write(dkey, a)
     return analysis
 
 
@@ -163,11 +173,14 @@ def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
                 hit._restore.see(rgb)
             return hit
     arr = _as_rgb(rgb)
-    result = _from_disk(key, rgb, arr.shape)
+    dkey = disk_key(key, arr) if _disk.enabled() else ""
+    result = _from_disk(dkey, rgb) if dkey else None
     if result is None:
         result = _compute(arr)
-        _disk.write(key, arr.shape, result)
-    _persisting(key, arr.shape, result)
+        if dkey:
+            _disk.write(dkey, result)
+    if dkey:
+        _persisting(dkey, result)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:  # another thread finished first: keep one object per key

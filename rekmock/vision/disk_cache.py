@@ -219,14 +219,13 @@ def _from_record(cls: type, record: dict[str, Any]) -> Any:
     return cls(**{name: decode(value) for name, value in record.items()})
 
 
-def to_entry(key: str, shape: tuple[int, ...], analysis: ImageAnalysis) -> dict[str, Any]:
+def to_entry(key: str, analysis: ImageAnalysis) -> dict[str, Any]:
     """The JSON document for one analysis (what is known of it so far)."""
     attrs, descs = analysis.known_parts()
     return {
         "format": FORMAT,
         "version": version(),
         "key": key,
-        "shape": list(shape),
         "width": analysis.width,
         "height": analysis.height,
         "faces": [_record(f) for f in analysis.faces],
@@ -236,12 +235,12 @@ def to_entry(key: str, shape: tuple[int, ...], analysis: ImageAnalysis) -> dict[
 
 
 def from_entry(
-    doc: Any, key: str, shape: tuple[int, ...]
+    doc: Any, key: str
 ) -> tuple[int, int, list[Face], dict[int, Attributes], dict[int, np.ndarray]]:
     """(width, height, faces, attributes, descriptors) of an entry; raises if it is foreign."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("not a rekmock cache entry")
-    if doc["version"] != version() or doc["key"] != key or doc["shape"] != list(shape):
+    if doc["version"] != version() or doc["key"] != key:
         raise ValueError("entry for another image or version")
     faces = [_from_record(Face, r) for r in doc["faces"]]
 
@@ -265,19 +264,19 @@ def from_entry(
 # -- files -------------------------------------------------------------------------------------
 
 
-def entry_path(key: str, shape: tuple[int, ...]) -> Path:
-    name = hashlib.sha256(f"{version()}\0{key}\0{list(shape)}".encode()).hexdigest()
+def entry_path(key: str) -> Path:
+    name = hashlib.sha256(f"{version()}\0{key}".encode()).hexdigest()
     return directory() / name[:2] / f"{name}.json"
 
 
-def read(key: str, shape: tuple[int, ...]) -> tuple[Any, ...] | None:
+def read(key: str) -> tuple[Any, ...] | None:
     """The parts of an entry (see ``from_entry``), or None when absent, off or unusable."""
     if not enabled():
         return None
-    path = entry_path(key, shape)
+    path = entry_path(key)
     try:
         doc = json.loads(path.read_bytes())
-        parts = from_entry(doc, key, shape)
+        parts = from_entry(doc, key)
     except FileNotFoundError:
         return None
     except Exception:  # corrupt, truncated or foreign: a miss; the next store rewrites it
@@ -287,19 +286,19 @@ def read(key: str, shape: tuple[int, ...]) -> tuple[Any, ...] | None:
     return parts
 
 
-def write(key: str, shape: tuple[int, ...], analysis: ImageAnalysis) -> None:
+def write(key: str, analysis: ImageAnalysis) -> None:
     """Store what is known of ``analysis`` (atomically), merged with what another process may
     have stored meanwhile. Never raises: a cache that cannot be written is just not used."""
     if not enabled():
         return
     try:
-        other = read(key, shape)
+        other = read(key)
         if other is not None and [_record(f) for f in other[2]] == [
             _record(f) for f in analysis.faces
         ]:
             analysis.adopt_parts(other[3], other[4])
-        data = json.dumps(to_entry(key, shape, analysis), separators=(",", ":")).encode()
-        path = entry_path(key, shape)
+        data = json.dumps(to_entry(key, analysis), separators=(",", ":")).encode()
+        path = entry_path(key)
         if not path.parent.is_dir():
             if not root().exists():
                 root().mkdir(mode=0o700, parents=True, exist_ok=True)
