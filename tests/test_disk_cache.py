@@ -216,3 +216,16 @@ def test_non_image_calls_load_no_model() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == "{} []"
+
+
+def test_cli_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rekmock.cli.main import main
+
+    key, rgb = load("obama.jpg")
+    vision_api.analyze(key, rgb)
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert f"directory  {disk_cache.directory()}" in out and "entries    1\n" in out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 1 entries" in capsys.readouterr().out
+    assert entry_files(cache_dir) == []
