@@ -57,7 +57,9 @@ SOURCE_GLOBS = ("vision/**/*.py", "faces/intake.py")
 
 _lock = threading.Lock()
 _version: str | None = None
-_approx_bytes: int | None = None  # running estimate of the cache's size, set by the first scan
+_approx_bytes: int | None = None
+_written: dict[str, tuple[int, int] | None] = {}  # entry path -> _file_id after our last write
+MAX_REMEMBERED = 10_000  # running estimate of the cache's size, set by the first scan
 
 
 def user_cache_root() -> Path:
@@ -292,13 +294,14 @@ def write(key: str, analysis: ImageAnalysis) -> None:
     if not enabled():
         return
     try:
-        other = read(key)
-        if other is not None and [_record(f) for f in other[2]] == [
-            _record(f) for f in analysis.faces
-        ]:
-            analysis.adopt_parts(other[3], other[4])
-        data = json.dumps(to_entry(key, analysis), separators=(",", ":")).encode()
         path = entry_path(key)
+        if _file_id(path) != _written.get(str(path)):  # another process wrote it: merge
+            other = read(key)
+            if other is not None and [_record(f) for f in other[2]] == [
+                _record(f) for f in analysis.faces
+            ]:
+                analysis.adopt_parts(other[3], other[4])
+        data = json.dumps(to_entry(key, analysis), separators=(",", ":")).encode()
         if not path.parent.is_dir():
             if not root().exists():
                 root().mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -309,6 +312,10 @@ def write(key: str, analysis: ImageAnalysis) -> None:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
             os.replace(tmp, path)
+            with _lock:
+                if len(_written) > MAX_REMEMBERED:
+                    _written.clear()
+                _written[str(path)] = _file_id(path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -316,6 +323,15 @@ def write(key: str, analysis: ImageAnalysis) -> None:
         _account(len(data))
     except (OSError, TypeError, ValueError):
         return
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(inode, size): a rename by another process gives a new inode."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size
 
 
 def _entries() -> list[tuple[float, int, Path]]:
