@@ -60,13 +60,19 @@ def test_encoding_keeps_types_and_refuses_objects() -> None:
         disk_cache.encode(object())
 
 
-def test_warm_entry_gives_equal_analysis_and_adds_missing_parts(cache_dir: Path) -> None:
+def test_warm_entry_gives_equal_analysis_and_adds_missing_parts(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key, rgb = load("obama.jpg")
     cold = vision_api.analyze(key, rgb)
     (path,) = entry_files(cache_dir)
     assert json.loads(path.read_text())["descriptors"] == {}
     vision_api.clear_cache()
-    warm = vision_api.analyze(key, rgb)
+    with monkeypatch.context() as patch:  # the missing parts come without detecting again
+        patch.setattr(vision_api, "_compute", lambda rgb: pytest.fail("detected again"))
+        warm = vision_api.analyze(key, rgb)
+        warm.descriptor(0)
+        warm.attributes(0)
     assert warm is not cold and warm.faces == cold.faces
     assert np.array_equal(warm.descriptor(0), cold.descriptor(0))  # computed from the pixels
     assert warm.attributes(0) == cold.attributes(0)

@@ -70,6 +70,7 @@ def _context(
         yaw=yaw,
         pitch=pitch,
         roll=roll,
+        origin=(x0, y0),
     )
 
 
@@ -106,8 +107,12 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
         faces=faces,
         _contexts=contexts,
         _attributes_fn=_attributes.estimate,
-        _descriptor_fn=lambda ctx: _embedding.descriptor(ctx.rgb, ctx.pts68),
+        _descriptor_fn=_descriptor,
     )
+
+
+def _descriptor(ctx: FaceContext) -> np.ndarray:
+    return _embedding.descriptor(ctx.rgb, ctx.pts68)
 
 
 class _Restorer:
@@ -127,13 +132,27 @@ class _Restorer:
             self._pixels = lambda: rgb
 
     def __call__(self, analysis: ImageAnalysis) -> None:
+        import cv2
+
         rgb = self._pixels()
         if rgb is None:
             raise RuntimeError("the image's pixels are gone: call analyze(key, rgb) again")
-        fresh = _compute(_as_rgb(rgb))  # same code and pixels: the same faces, with their crops
-        analysis._contexts = fresh._contexts
-        analysis._attributes_fn = fresh._attributes_fn
-        analysis._descriptor_fn = fresh._descriptor_fn
+        arr = _as_rgb(rgb)
+        try:  # cut the crops again where the entry says they were: no detection
+            work, _ = _detect.working_copy(arr)
+            gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+            geometry = analysis._geometry or []
+            contexts = [FaceContext.from_geometry(work, gray, g) for g in geometry]
+            if len(contexts) != len(analysis.faces):
+                raise ValueError("no geometry for every face")
+            analysis._attributes_fn = _attributes.estimate
+            analysis._descriptor_fn = _descriptor
+        except (ValueError, TypeError, KeyError):
+            fresh = _compute(arr)  # same code and pixels: the same faces, with their crops
+            contexts = fresh._contexts
+            analysis._attributes_fn = fresh._attributes_fn
+            analysis._descriptor_fn = fresh._descriptor_fn
+        analysis._contexts = contexts
 
 
 def disk_key(key: str, arr: np.ndarray) -> str:
@@ -149,10 +168,10 @@ def _from_disk(dkey: str, rgb: np.ndarray) -> ImageAnalysis | None:
     parts = _disk.read(dkey)
     if parts is None:
         return None
-    width, height, faces, attrs, descs = parts
+    width, height, faces, attrs, descs, geometry = parts
     return ImageAnalysis(
         width=width, height=height, faces=faces, _attrs=attrs, _descs=descs,
-        _restore=_Restorer(rgb),
+        _restore=_Restorer(rgb), _geometry=geometry,
     )
 
 

@@ -233,13 +233,15 @@ def to_entry(key: str, analysis: ImageAnalysis) -> dict[str, Any]:
         "faces": [_record(f) for f in analysis.faces],
         "attributes": {str(i): _record(a) for i, a in sorted(attrs.items())},
         "descriptors": {str(i): encode(d) for i, d in sorted(descs.items())},
+        "contexts": encode(analysis.geometry()),
     }
 
 
-def from_entry(
-    doc: Any, key: str
-) -> tuple[int, int, list[Face], dict[int, Attributes], dict[int, np.ndarray]]:
-    """(width, height, faces, attributes, descriptors) of an entry; raises if it is foreign."""
+def from_entry(doc: Any, key: str) -> tuple[
+    int, int, list[Face], dict[int, Attributes], dict[int, np.ndarray], list[Any] | None
+]:
+    """(width, height, faces, attributes, descriptors, context geometry or None) of an entry;
+    raises if it is foreign."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError("not a rekmock cache entry")
     if doc["version"] != version() or doc["key"] != key:
@@ -260,7 +262,12 @@ def from_entry(
             raise ValueError("a face vector must be a 1-d float32 array")
         vec.setflags(write=False)
         descs[index(i)] = vec
-    return int(doc["width"]), int(doc["height"]), faces, attrs, descs
+    geometry = decode(doc.get("contexts"))
+    if geometry is not None and not (
+        isinstance(geometry, list) and all(isinstance(g, dict) for g in geometry)
+    ):
+        raise ValueError("context geometry must be a list of records")
+    return int(doc["width"]), int(doc["height"]), faces, attrs, descs, geometry
 
 
 # -- files -------------------------------------------------------------------------------------

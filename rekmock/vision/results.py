@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class FaceContext:
     Kept instead of the whole image so a cached analysis holds little memory.
     """
 
+    PIXELS: ClassVar[tuple[str, ...]] = ("rgb", "gray")  # the crops; the rest is geometry
+
     rgb: np.ndarray  # crop of the working copy, uint8 HxWx3
     gray: np.ndarray  # same crop, grey
     pts68: np.ndarray  # (68, 2) in crop pixels
@@ -56,6 +58,25 @@ class FaceContext:
     yaw: float
     pitch: float
     roll: float
+    origin: tuple[int, int] = (0, 0)  # the crop's top-left corner in the working copy
+
+    def geometry(self) -> dict[str, Any]:
+        """Everything but the pixels, and where the crop lies: enough to cut it again."""
+        x0, y0 = self.origin
+        h, w = self.rgb.shape[:2]
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self.PIXELS}
+        return {**out, "crop": (x0, y0, x0 + w, y0 + h)}
+
+    @classmethod
+    def from_geometry(
+        cls, work: np.ndarray, gray: np.ndarray, geometry: dict[str, Any]
+    ) -> FaceContext:
+        """The context again, its crops cut from the working copy (and its grey version)."""
+        rest = {k: v for k, v in geometry.items() if k != "crop"}
+        if set(rest) != {f.name for f in fields(cls)} - set(cls.PIXELS):
+            raise ValueError("face context fields differ")
+        x0, y0, x1, y1 = (int(v) for v in geometry["crop"])
+        return cls(rgb=work[y0:y1, x0:x1].copy(), gray=gray[y0:y1, x0:x1].copy(), **rest)
 
 
 @dataclass
@@ -87,6 +108,7 @@ class ImageAnalysis:
     _persist: Callable[[ImageAnalysis], None] | None = field(
         default=None, repr=False, compare=False
     )
+    _geometry: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def _check(self, i: int) -> None:
         if not 0 <= i < len(self.faces):
@@ -126,6 +148,12 @@ class ImageAnalysis:
                     self._descs[i] = vec
                     self._stored()
             return self._descs[i]
+
+    def geometry(self) -> list[dict[str, Any]] | None:
+        """Each face context's geometry (``FaceContext.geometry``), None when unknown."""
+        if self._contexts:
+            return [c.geometry() for c in self._contexts]
+        return self._geometry if self.faces else []
 
     def known_parts(self) -> tuple[dict[int, Attributes], dict[int, np.ndarray]]:
         """Copies of the attributes and descriptors computed so far (for the disk cache)."""
