@@ -235,3 +235,44 @@ def test_cli_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture
     assert main(["cache", "clear"]) == 0
     assert "removed 1 entries" in capsys.readouterr().out
     assert entry_files(cache_dir) == []
+
+
+@pytest.mark.slow
+def test_two_servers_share_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+
+    from tests.test_server import ENV, ServerProcess
+
+    monkeypatch.setenv("REKMOCK_CACHE_DIR", str(tmp_path / "cache"))
+    servers = [ServerProcess(tmp_path / f"serve{n}.log") for n in range(2)]
+    try:
+        clients = [boto3.client("rekognition", endpoint_url=s.url, region_name="us-east-1",
+                                aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
+                                aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"])
+                   for s in servers]
+
+        def answers(client: object) -> str:
+            out = []
+            for name in ("obama.jpg", "biden.jpg", "obama2.jpg"):
+                image = {"Bytes": (DATA / name).read_bytes()}
+                out.append(client.detect_faces(Image=image, Attributes=["ALL"]))  # type: ignore
+                out.append(client.compare_faces(  # type: ignore[attr-defined]
+                    SourceImage={"Bytes": (DATA / "obama.jpg").read_bytes()}, TargetImage=image,
+                    SimilarityThreshold=0))
+            for doc in out:
+                doc.pop("ResponseMetadata")
+            return json.dumps(out, sort_keys=True)
+
+        with ThreadPoolExecutor(2) as pool:  # both servers fill the same entries at once
+            first = list(pool.map(answers, clients))
+        again = [answers(c) for c in clients]
+    finally:
+        codes = [s.stop() for s in servers]
+    assert codes == [0, 0]
+    assert first[0] == first[1] == again[0] == again[1]
+    entries = entry_files(tmp_path / "cache")
+    assert len(entries) == 3
+    assert all(set(json.loads(p.read_text())["descriptors"]) == {"0"} for p in entries)
+    assert not list((tmp_path / "cache").rglob(".tmp-*"))
