@@ -276,3 +276,24 @@ def test_two_servers_share_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert len(entries) == 3
     assert all(set(json.loads(p.read_text())["descriptors"]) == {"0"} for p in entries)
     assert not list((tmp_path / "cache").rglob(".tmp-*"))
+
+
+def test_default_requests_never_run_the_age_and_gender_networks(tmp_path: Path) -> None:
+    code = (
+        "import boto3; from rekmock import mock_rekognition;"
+        "from rekmock.vision import weights\n"
+        f"data = open({str(DATA / 'obama.jpg')!r}, 'rb').read()\n"
+        "with mock_rekognition():\n"
+        "    rek = boto3.client('rekognition', region_name='us-east-1')\n"
+        "    rek.detect_faces(Image={'Bytes': data})\n"
+        "    rek.compare_faces(SourceImage={'Bytes': data}, TargetImage={'Bytes': data})\n"
+        "    rek.create_collection(CollectionId='c')\n"
+        "    rek.index_faces(CollectionId='c', Image={'Bytes': data})\n"
+        "    print('age_gender' in weights._loaded)\n"
+        "    rek.detect_faces(Image={'Bytes': data}, Attributes=['ALL'])\n"
+        "    print('age_gender' in weights._loaded)\n"
+    )
+    env = dict(os.environ, REKMOCK_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
