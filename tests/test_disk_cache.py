@@ -164,26 +164,25 @@ with mock_rekognition():
     call = lambda name, **kw: out.append((name, {k: v for k, v in getattr(rek, name)(**kw).items()
                                                  if k != "ResponseMetadata"}))
     call("detect_faces", Image={"Bytes": photo("obama.jpg")})
-    if sys.argv[2] == "all":
-        call("detect_faces", Image={"Bytes": photo("obama.jpg")}, Attributes=["ALL"])
-        call("compare_faces", SourceImage={"Bytes": photo("obama.jpg")},
-             TargetImage={"Bytes": photo("obama2.jpg")}, SimilarityThreshold=0)
-        rek.create_collection(CollectionId="c")
-        call("index_faces", CollectionId="c", Image={"Bytes": photo("biden.jpg")},
-             DetectionAttributes=["ALL"])
-        call("search_faces_by_image", CollectionId="c", Image={"Bytes": photo("obama2.jpg")},
-             FaceMatchThreshold=0)
+    call("detect_faces", Image={"Bytes": photo("obama.jpg")}, Attributes=["ALL"])
+    call("compare_faces", SourceImage={"Bytes": photo("obama.jpg")},
+         TargetImage={"Bytes": photo("obama2.jpg")}, SimilarityThreshold=0)
+    rek.create_collection(CollectionId="c")
+    call("index_faces", CollectionId="c", Image={"Bytes": photo("biden.jpg")},
+         DetectionAttributes=["ALL"])
+    call("search_faces_by_image", CollectionId="c", Image={"Bytes": photo("obama2.jpg")},
+         FaceMatchThreshold=0)
 print(json.dumps(out, sort_keys=True))
 """
 
 
-def run_responses(cache: Path, what: str = "all", off: bool = False) -> str:
+def run_responses(cache: Path, off: bool = False) -> str:
     env = dict(os.environ, REKMOCK_CACHE_DIR=str(cache))
     env.pop("REKMOCK_CACHE", None)
     if off:
         env["REKMOCK_CACHE"] = "off"
     return subprocess.run(
-        [sys.executable, "-c", RESPONSES, str(DATA), what], cwd=ROOT, env=env,
+        [sys.executable, "-c", RESPONSES, str(DATA)], cwd=ROOT, env=env,
         capture_output=True, text=True, check=True,
     ).stdout
 
@@ -193,9 +192,13 @@ def test_answers_byte_identical_cold_warm_partial_and_off(tmp_path: Path) -> Non
     assert not (tmp_path / "unused").exists()
     cold = run_responses(tmp_path / "a")
     warm = run_responses(tmp_path / "a")
-    run_responses(tmp_path / "b", "default")  # an entry with faces only: the rest added later
-    partial = run_responses(tmp_path / "b")
+    for path in entry_files(tmp_path / "a"):  # entries with faces only: the rest added later
+        doc = json.loads(path.read_text())
+        assert doc["descriptors"]
+        path.write_text(json.dumps({**doc, "descriptors": {}, "attributes": {}}))
+    partial = run_responses(tmp_path / "a")
     assert '"FaceMatches"' in off and off == cold == warm == partial
+    assert all(json.loads(p.read_text())["descriptors"] for p in entry_files(tmp_path / "a"))
 
 
 def test_plugin_and_package_import_light() -> None:
