@@ -142,6 +142,26 @@ def test_eviction_drops_least_recently_used(cache_dir: Path) -> None:
     assert disk_cache.clear() == 2 and not disk_cache.directory().exists()
 
 
+def test_writes_over_the_cap_evict_old_entries(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ("obama.jpg", "biden.jpg", "obama2.jpg")
+    for name in names:
+        vision_api.analyze(*load(name))
+    sizes = [p.stat().st_size for p in entry_files(cache_dir)]
+    assert len(sizes) == 3
+    disk_cache.clear()
+    monkeypatch.setenv("REKMOCK_CACHE_MAX_MB", str(2.5 * max(sizes) / 1024 / 1024))
+    vision_api.clear_cache()
+    for name in names:
+        vision_api.analyze(*load(name))
+        time.sleep(0.01)  # distinct mtimes
+    left = entry_files(cache_dir)
+    assert 1 <= len(left) < 3
+    newest = disk_cache.entry_path(vision_api.disk_key(*load(names[-1])))
+    assert newest in left
+
+
 def test_default_location_follows_the_platform(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REKMOCK_CACHE_DIR", raising=False)
     if sys.platform.startswith("linux"):

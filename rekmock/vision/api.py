@@ -183,7 +183,10 @@ def _persisting(dkey: str, analysis: ImageAnalysis) -> ImageAnalysis:
 
 def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
     """Faces in an upright RGB image (HxWx3 uint8), cached under ``key`` (the caller's content
-    hash). The same key always returns the same object while it stays in the LRU cache."""
+    hash). The same key always returns the same object while it stays in the LRU cache.
+
+    Keep ``rgb`` alive while asking the result for attributes or descriptors: a result read from
+    the disk cache computes a part its entry lacks from those pixels (it holds them weakly)."""
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:

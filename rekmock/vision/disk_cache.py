@@ -57,7 +57,7 @@ SOURCE_GLOBS = ("vision/**/*.py", "faces/intake.py")
 
 _lock = threading.Lock()
 _version: str | None = None
-_approx_bytes: int | None = None
+_approx_bytes: dict[str, int] = {}  # cache folder -> running size estimate, from a first scan
 _written: dict[str, tuple[int, int] | None] = {}  # entry path -> _file_id after our last write
 MAX_REMEMBERED = 10_000  # running estimate of the cache's size, set by the first scan
 
@@ -367,15 +367,15 @@ def _entries() -> list[tuple[float, int, Path]]:
 
 def _account(added: int) -> None:
     """Keep a running size estimate; over the cap, drop least recently used entries."""
-    global _approx_bytes
+    folder = str(directory())
     with _lock:
-        if _approx_bytes is None:
-            _approx_bytes = sum(size for _, size, _ in _entries())
+        if folder not in _approx_bytes:
+            _approx_bytes[folder] = sum(size for _, size, _ in _entries())
         else:
-            _approx_bytes += added
-        if _approx_bytes <= max_bytes():
+            _approx_bytes[folder] += added
+        if _approx_bytes[folder] <= max_bytes():
             return
-        _approx_bytes = evict(int(max_bytes() * EVICT_TO))
+        _approx_bytes[folder] = evict(int(max_bytes() * EVICT_TO))
 
 
 def evict(target: int) -> int:
@@ -406,11 +406,10 @@ def info() -> dict[str, Any]:
 
 def clear() -> int:
     """Remove every entry (rekmock's folder under the root, nothing else); entries removed."""
-    global _approx_bytes
     count = len(_entries())
     folder = directory()
     if folder.is_dir():
         shutil.rmtree(folder, ignore_errors=True)
     with _lock:
-        _approx_bytes = None
+        _approx_bytes.pop(str(folder), None)
     return count
