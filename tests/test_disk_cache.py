@@ -101,6 +101,19 @@ def test_damaged_entry_is_a_miss_and_rewritten(cache_dir: Path, damage: bytes) -
     assert json.loads(path.read_text())["format"] == disk_cache.FORMAT
 
 
+def test_entry_of_another_image_is_not_served(cache_dir: Path) -> None:
+    key, rgb = load("obama.jpg")
+    vision_api.analyze(key, rgb)
+    (mine,) = entry_files(cache_dir)
+    other_key, other_rgb = load("biden.jpg")
+    expected = vision_api.analyze(other_key, other_rgb).faces
+    (theirs,) = set(entry_files(cache_dir)) - {mine}
+    theirs.write_bytes(mine.read_bytes())  # a valid entry, but for obama.jpg
+    vision_api.clear_cache()
+    assert vision_api.analyze(other_key, other_rgb).faces == expected
+    assert json.loads(theirs.read_text())["key"].startswith(other_key)
+
+
 def test_key_reused_for_other_pixels_is_not_served(cache_dir: Path) -> None:
     key, rgb = load("obama.jpg")
     assert len(vision_api.analyze(key, rgb).faces) == 1
