@@ -100,8 +100,8 @@ class ImageAnalysis:
     )
     _attrs: dict[int, Attributes] = field(default_factory=dict, repr=False, compare=False)
     _descs: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
-    _lock: Any = field(  # an RLock: the disk cache reads parts while a part is stored
-       default_factory=threading.RLock, repr=False, compare=False)
+    # An RLock: storing a new part reads the known parts while the part's lock is held.
+    _lock: Any = field(default_factory=threading.RLock, repr=False, compare=False)
     _restore: Callable[[ImageAnalysis], None] | None = field(
         default=None, repr=False, compare=False
     )
