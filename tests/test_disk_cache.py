@@ -333,3 +333,21 @@ def test_default_requests_never_run_the_age_and_gender_networks(tmp_path: Path) 
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_unusable_cache_location_never_fails_a_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("REKMOCK_CACHE_DIR", str(blocker / "cache"))
+    vision_api.clear_cache()
+    key, rgb = load("obama.jpg")
+    result = vision_api.analyze(key, rgb)
+    assert len(result.faces) == 1 and result.descriptor(0).dtype == np.float32
+    monkeypatch.delenv("REKMOCK_CACHE_DIR")
+    monkeypatch.setattr(Path, "home", lambda: (_ for _ in ()).throw(RuntimeError("no home")))
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    vision_api.clear_cache()
+    assert vision_api.analyze(key, rgb).faces == result.faces
+    vision_api.clear_cache()

@@ -282,13 +282,11 @@ def read(key: str) -> tuple[Any, ...] | None:
     """The parts of an entry (see ``from_entry``), or None when absent, off or unusable."""
     if not enabled():
         return None
-    path = entry_path(key)
     try:
+        path = entry_path(key)
         doc = json.loads(path.read_bytes())
         parts = from_entry(doc, key)
-    except FileNotFoundError:
-        return None
-    except Exception:  # corrupt, truncated or foreign: a miss; the next store rewrites it
+    except Exception:  # absent, corrupt, truncated or foreign: a miss; the next store rewrites it
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # least recently *used* goes first
@@ -328,7 +326,7 @@ def write(key: str, analysis: ImageAnalysis) -> None:
                 os.unlink(tmp)
             raise
         _account(len(data))
-    except (OSError, TypeError, ValueError):
+    except Exception:  # no home directory, a full disk, a value that cannot be stored...
         return
 
 
