@@ -6,34 +6,55 @@ Fixtures:
   Rekognition), yielding the :class:`~rekmock.scripting.RekognitionState` for scripting answers.
 * ``rekognition_client``: a boto3 Rekognition client in ``us-east-1`` under that mock.
 * ``s3_client``: a boto3 S3 client under the same mock, for ``S3Object`` images.
+
+pytest loads this module in every run where rekmock is installed, including suites that never use
+it, so it imports nothing heavy at module level: moto, boto3 and numpy load when a fixture is
+first used. Under pytest-xdist each worker is its own process with its own mock state; the disk
+cache of vision results is shared.
+
+Each test gets new clients, made from one boto3 session per process: ``boto3.client`` builds a
+session anew under every mock (moto resets boto3's default session), which costs about 50 ms per
+client per test; a kept session makes a client in a few milliseconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .mock import mock_rekognition
-from .scripting import RekognitionState
+if TYPE_CHECKING:
+    from .scripting import RekognitionState
 
 
 @pytest.fixture
 def rekognition_mock() -> Iterator[RekognitionState]:
+    from .mock import mock_rekognition
+
     with mock_rekognition() as state:
         yield state
 
 
+REGION = "us-east-1"
+_session: Any = None
+
+
+def _client(service: str) -> Any:
+    """A new boto3 client from this process's kept session (made under the first mock)."""
+    global _session
+    if _session is None:
+        import boto3
+
+        _session = boto3.session.Session()
+    return _session.client(service, region_name=REGION)
+
+
 @pytest.fixture
 def rekognition_client(rekognition_mock: RekognitionState) -> Any:
-    import boto3
-
-    return boto3.client("rekognition", region_name="us-east-1")
+    return _client("rekognition")
 
 
 @pytest.fixture
 def s3_client(rekognition_mock: RekognitionState) -> Any:
-    import boto3
-
-    return boto3.client("s3", region_name="us-east-1")
+    return _client("s3")

@@ -15,6 +15,8 @@ import sys
 import threading
 from typing import Any
 
+from . import cache_cmd
+
 USAGE_ERROR = 2
 
 
@@ -228,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="port (default 5000 or $MOTO_PORT; 0 picks a free one)",
     )
     serve.set_defaults(func=cmd_serve)
+    cache_cmd.add_parser(sub)
     return parser
 
 

@@ -1,18 +1,25 @@
-"""Public entry point: ``analyze(key, rgb)`` with a bounded, thread-safe LRU cache.
+"""Public entry point: ``analyze(key, rgb)`` with a bounded, thread-safe LRU cache in memory,
+backed by the persistent disk cache (``disk_cache``) shared by processes.
 
 Detection, landmarks, pose and quality are computed on first sight of an image; attributes and
-descriptors only when asked for (they cost as much again), then memoised on the cached result.
+descriptors only when asked for (they cost as much again), then memoised on the cached result and
+added to its disk entry. An analysis read from disk recomputes what its entry lacks from the
+request's pixels, and only that.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
+import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
 from . import attributes as _attributes
 from . import detect as _detect
+from . import disk_cache as _disk
 from . import embedding as _embedding
 from . import image_quality as _quality
 from . import landmarks as _landmarks
@@ -20,6 +27,7 @@ from . import pose as _pose
 from .results import Face, FaceContext, ImageAnalysis
 
 CACHE_SIZE = 128
+FINGERPRINT_STEP = 7  # every 7th pixel row and column enters the disk key's fingerprint
 CROP_MARGIN = 0.6  # context kept around each face for the lazy estimates, x box size per side
 
 _cache: OrderedDict[str, ImageAnalysis] = OrderedDict()
@@ -62,6 +70,7 @@ def _context(
         yaw=yaw,
         pitch=pitch,
         roll=roll,
+        origin=(x0, y0),
     )
 
 
@@ -98,19 +107,102 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
         faces=faces,
         _contexts=contexts,
         _attributes_fn=_attributes.estimate,
-        _descriptor_fn=lambda ctx: _embedding.descriptor(ctx.rgb, ctx.pts68),
+        _descriptor_fn=_descriptor,
     )
+
+
+def _descriptor(ctx: FaceContext) -> np.ndarray:
+    return _embedding.descriptor(ctx.rgb, ctx.pts68)
+
+
+class _Restorer:
+    """Rebuilds the face contexts of an analysis read from disk, from the request's pixels.
+
+    Holds the pixels weakly (the request holds them while it runs; ``analyze`` refreshes the
+    reference on every call), so a cached analysis never pins a whole image in memory.
+    """
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        self.see(rgb)
+
+    def see(self, rgb: np.ndarray) -> None:
+        try:
+            self._pixels: Callable[[], np.ndarray | None] = weakref.ref(rgb)
+        except TypeError:  # not an ndarray (a nested list): hold it
+            self._pixels = lambda: rgb
+
+    def __call__(self, analysis: ImageAnalysis) -> None:
+        import cv2
+
+        rgb = self._pixels()
+        if rgb is None:
+            raise RuntimeError("the image's pixels are gone: call analyze(key, rgb) again")
+        arr = _as_rgb(rgb)
+        try:  # cut the crops again where the entry says they were: no detection
+            work, _ = _detect.working_copy(arr)
+            gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+            geometry = analysis._geometry or []
+            contexts = [FaceContext.from_geometry(work, gray, g) for g in geometry]
+            if len(contexts) != len(analysis.faces):
+                raise ValueError("no geometry for every face")
+            analysis._attributes_fn = _attributes.estimate
+            analysis._descriptor_fn = _descriptor
+        except (ValueError, TypeError, KeyError):
+            fresh = _compute(arr)  # same code and pixels: the same faces, with their crops
+            contexts = fresh._contexts
+            analysis._attributes_fn = fresh._attributes_fn
+            analysis._descriptor_fn = fresh._descriptor_fn
+        analysis._contexts = contexts
+
+
+def disk_key(key: str, arr: np.ndarray) -> str:
+    """The disk cache's key: the caller's content hash, the pixel shape and a fingerprint of a
+    pixel sample, so a caller reusing a key for other pixels never gets another image's faces."""
+    sample = np.ascontiguousarray(arr[::FINGERPRINT_STEP, ::FINGERPRINT_STEP])
+    fingerprint = hashlib.blake2b(sample.tobytes(), digest_size=16).hexdigest()
+    return f"{key}:{'x'.join(map(str, arr.shape))}:{fingerprint}"
+
+
+def _from_disk(dkey: str, rgb: np.ndarray) -> ImageAnalysis | None:
+    """The analysis stored on disk for this image, its missing parts computable from ``rgb``."""
+    parts = _disk.read(dkey)
+    if parts is None:
+        return None
+    width, height, faces, attrs, descs, geometry = parts
+    return ImageAnalysis(
+        width=width, height=height, faces=faces, _attrs=attrs, _descs=descs,
+        _restore=_Restorer(rgb), _geometry=geometry,
+    )
+
+
+def _persisting(dkey: str, analysis: ImageAnalysis) -> ImageAnalysis:
+    """Have ``analysis`` store each part it computes later in its disk entry."""
+    analysis._persist = lambda a: _disk.write(dkey, a)
+    return analysis
 
 
 def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
     """Faces in an upright RGB image (HxWx3 uint8), cached under ``key`` (the caller's content
-    hash). The same key always returns the same object while it stays in the LRU cache."""
+    hash). The same key always returns the same object while it stays in the LRU cache.
+
+    Keep ``rgb`` alive while asking the result for attributes or descriptors: a result read from
+    the disk cache computes a part its entry lacks from those pixels (it holds them weakly)."""
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
+            if isinstance(hit._restore, _Restorer):
+                hit._restore.see(rgb)
             return hit
-    result = _compute(_as_rgb(rgb))
+    arr = _as_rgb(rgb)
+    dkey = disk_key(key, arr) if _disk.enabled() else ""
+    result = _from_disk(dkey, rgb) if dkey else None
+    if result is None:
+        result = _compute(arr)
+        if dkey:
+            _disk.write(dkey, result)
+    if dkey:
+        _persisting(dkey, result)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:  # another thread finished first: keep one object per key
