@@ -173,15 +173,18 @@ class RekognitionState:
         """End a Face Liveness session as the user's browser would: live (high ``confidence``)
         or spoof (low), with a reference image and audit images (bytes or paths), or with
         ``status="FAILED"``. Images go to the session's OutputConfig bucket when it names one."""
-        from .backend.jobs import complete_session
+        from .backend.jobs import AUDIT_IMAGE_MAX_BYTES, complete_session
 
         if status not in ("SUCCEEDED", "FAILED", "IN_PROGRESS"):
             raise ValueError("status is SUCCEEDED, FAILED or IN_PROGRESS")
         if not 0.0 <= confidence <= 100.0:
             raise ValueError("confidence is a percentage, 0..100")
         reference = None if reference_image is None else _read(reference_image)
+        audit = [_read(a) for a in audit_images]
+        if any(len(image) > AUDIT_IMAGE_MAX_BYTES for image in [reference or b"", *audit]):
+            raise ValueError(f"liveness images are at most {AUDIT_IMAGE_MAX_BYTES} bytes")
         complete_session(self._session(session_id, region), self.account_id, status, confidence,
-                         reference, [_read(a) for a in audit_images])
+                         reference, audit)
 
     def age_liveness_session(self, session_id: str, seconds: float,
                              region: str = "us-east-1") -> None:

@@ -17,6 +17,7 @@ from .backends import RekognitionBackend
 
 IN_PROGRESS, SUCCEEDED, FAILED = "IN_PROGRESS", "SUCCEEDED", "FAILED"
 LIVENESS_TTL_SECONDS = 180  # a session and all its data expire 3 minutes after creation
+AUDIT_IMAGE_MAX_BYTES = 204_800  # the model's limit on AuditImage.Bytes
 
 
 @dataclass
