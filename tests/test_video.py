@@ -97,14 +97,12 @@ def test_video_without_faces_succeeds_with_no_faces(client: Any, s3: Any) -> Non
     assert resp["VideoMetadata"]["DurationMillis"] == 2000
 
 
-@pytest.mark.parametrize("name, message", [
-    ("mpeg4_part2.mp4", "Unsupported codec/format."),
-    ("obama.jpg", "Unsupported video format."),
-])
-def test_unsupported_video_fails_the_job(client: Any, s3: Any, name: str, message: str) -> None:
+@pytest.mark.parametrize("name", ["mpeg4_part2.mp4", "obama.jpg"])
+def test_unsupported_video_fails_the_job(client: Any, s3: Any, name: str) -> None:
     job = client.start_face_detection(Video=upload(s3, name))["JobId"]
     resp = client.get_face_detection(JobId=job)
-    assert resp["JobStatus"] == "FAILED" and resp["StatusMessage"] == message
+    assert resp["JobStatus"] == "FAILED"
+    assert resp["StatusMessage"] == "Unsupported codec/format."
     assert "Faces" not in resp
 
 

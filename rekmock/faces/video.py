@@ -26,6 +26,9 @@ SAMPLE_MILLIS = 200  # one analysed frame per 200 ms of video
 SUPPORTED_CODECS = ("h264",)  # the service takes H.264 in MP4 or MOV
 MOV_FORMAT = "QuickTime / MOV"  # FFmpeg's name for the MP4/MOV demuxer, as the service reports it
 COLOR_RANGE = "LIMITED"  # H.264 video is studio range unless it says otherwise
+# The service's StatusMessage for a file it cannot take, whatever is wrong with it (seen in
+# aws-samples/amazon-rekognition-video-analyzer#46).
+UNSUPPORTED = "Unsupported codec/format."
 _QUICKTIME_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip")
 
 
@@ -96,15 +99,15 @@ class _Opened:
 def probe(data: bytes) -> VideoInfo:
     """The video's metadata; VideoRefused when the service would not analyse it."""
     if not _is_quicktime(data):
-        raise VideoRefused("Unsupported video format.")
+        raise VideoRefused(UNSUPPORTED)
     with _Opened(data) as cap:
         if not cap.isOpened():
-            raise VideoRefused("Unsupported video format.")
+            raise VideoRefused(UNSUPPORTED)
         codec = _fourcc(cap)
         if codec in ("avc1", "h264"):
             codec = "h264"
         if codec not in SUPPORTED_CODECS:
-            raise VideoRefused("Unsupported codec/format.")
+            raise VideoRefused(UNSUPPORTED)
         return VideoInfo(
             key=video_key(data),
             codec=codec,
