@@ -246,3 +246,16 @@ def test_celebrity_sort_by_id(rek: Any, client: Any, s3: Any) -> None:
     found = client.get_celebrity_recognition(JobId=job, SortBy="ID")["Celebrities"]
     ids = [c["Celebrity"]["Id"] for c in found]
     assert set(ids) == {obama, biden} and ids == sorted(ids)
+
+
+def test_video_version_picks_the_object_version(client: Any, s3: Any) -> None:
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=BUCKET, Key="v.mp4", Body=photo("no_face.mp4"))["VersionId"]
+    s3.put_object(Bucket=BUCKET, Key="v.mp4", Body=photo(CLIP))
+    video = {"S3Object": {"Bucket": BUCKET, "Name": "v.mp4", "Version": first}}
+    job = client.start_face_detection(Video=video)["JobId"]
+    resp = client.get_face_detection(JobId=job)
+    assert resp["Faces"] == [] and resp["Video"] == video
+    latest = client.start_face_detection(Video={"S3Object": {"Bucket": BUCKET, "Name": "v.mp4"}})
+    assert client.get_face_detection(JobId=latest["JobId"])["Faces"]
