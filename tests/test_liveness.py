@@ -93,3 +93,10 @@ def test_session_expires_three_minutes_after_creation(rek: Any, client: Any) -> 
     rek.age_liveness_session(session, 1)
     resp = client.get_face_liveness_session_results(SessionId=session)
     assert resp["Status"] == "EXPIRED" and "ReferenceImage" not in resp
+
+
+def test_completing_into_a_missing_bucket_is_a_scripting_error(rek: Any, client: Any) -> None:
+    session = client.create_face_liveness_session(
+        Settings={"OutputConfig": {"S3Bucket": "no-such-bucket"}})["SessionId"]
+    with pytest.raises(ValueError, match="no-such-bucket"):
+        rek.complete_liveness(session, reference_image=DATA / "obama.jpg")

@@ -112,18 +112,22 @@ def complete_session(session: LivenessSession, account_id: str, status: str, con
 
     Keys: ``<prefix><SessionId>/reference.jpg`` and ``<prefix><SessionId>/audit_<n>.jpg``.
     """
-    limit = session.request.get("Settings", {}).get("AuditImagesLimit", 0)
-    session.status, session.confidence = status, float(confidence)
-    session.reference, session.audit = reference, list(audit)[:limit]
-    output = session.request.get("Settings", {}).get("OutputConfig")
-    if output is None:
-        return
     from moto.s3.models import s3_backends
 
+    settings = session.request.get("Settings", {})
+    kept = list(audit)[: settings.get("AuditImagesLimit", 0)]
+    output = settings.get("OutputConfig")
     s3 = s3_backends[account_id]["aws"]
+    if output is not None and output["S3Bucket"] not in s3.buckets:
+        raise ValueError(f"the session's OutputConfig bucket {output['S3Bucket']!r} does not "
+                         "exist in moto's S3")
+    session.status, session.confidence = status, float(confidence)
+    session.reference, session.audit = reference, kept
+    if output is None:
+        return
     base = f"{output.get('S3KeyPrefix', '')}{session.session_id}/"
     names = ([("reference", reference)] if reference is not None else []) + [
-        (f"audit_{i}", data) for i, data in enumerate(session.audit)
+        (f"audit_{i}", data) for i, data in enumerate(kept)
     ]
     for name, data in names:
         key = s3.put_object(output["S3Bucket"], f"{base}{name}.jpg", data)
