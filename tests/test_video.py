@@ -259,3 +259,36 @@ def test_video_version_picks_the_object_version(client: Any, s3: Any) -> None:
     assert resp["Faces"] == [] and resp["Video"] == video
     latest = client.start_face_detection(Video={"S3Object": {"Bucket": BUCKET, "Name": "v.mp4"}})
     assert client.get_face_detection(JobId=latest["JobId"])["Faces"]
+
+
+def test_held_or_failed_jobs_notify_when_they_turn_final(rek: Any, client: Any, s3: Any) -> None:
+    sqs, topic, queue = sns_to_sqs()
+    channel = {"SNSTopicArn": topic, "RoleArn": "arn:aws:iam::123456789012:role/Rek"}
+
+    def notes() -> list[dict[str, Any]]:
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        for m in got:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        return [json.loads(json.loads(m["Body"])["Message"]) for m in got]
+
+    rek.hold_video_jobs(1)
+    job = client.start_face_detection(Video=upload(s3, "mpeg4_part2.mp4"),
+                                      NotificationChannel=channel)["JobId"]
+    assert notes() == []
+    assert client.get_face_detection(JobId=job)["JobStatus"] == "IN_PROGRESS"
+    assert notes() == []
+    assert client.get_face_detection(JobId=job)["JobStatus"] == "FAILED"
+    [note] = notes()
+    assert note["JobId"] == job and note["Status"] == "FAILED"
+    assert note["API"] == "FACE_DETECTION"
+    client.get_face_detection(JobId=job)
+    assert notes() == []  # one message per job
+
+
+def test_scripted_celebrity_in_video(rek: Any, client: Any, s3: Any) -> None:
+    hopper = rek.add_celebrity("Grace Hopper", photos=[DATA / "hopper.jpg"])
+    rek.set_video_celebrity(DATA / CLIP, hopper, timestamp=3000, face=1, match_confidence=88.0)
+    job = client.start_celebrity_recognition(Video=upload(s3, CLIP))["JobId"]
+    found = client.get_celebrity_recognition(JobId=job)["Celebrities"]
+    assert [(c["Timestamp"], c["Celebrity"]["Id"], c["Celebrity"]["Confidence"])
+            for c in found] == [(3000, hopper, 88.0)]
