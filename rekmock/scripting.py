@@ -100,3 +100,93 @@ class RekognitionState:
             raise ValueError("match_confidence is a percentage, 0..100")
         with self.scripts.lock:
             self.scripts.celebrity_faces[(image_ref(image), face)] = (celebrity, match_confidence)
+
+    # -- stored video and Face Liveness (issue 12) ---------------------------------------------
+
+    @staticmethod
+    def _frame_ref(video: bytes | str | os.PathLike[str], timestamp: int | None) -> tuple:
+        from .faces.video import frame_ref, video_key
+
+        return frame_ref(video_key(_read(video)), timestamp)
+
+    def set_video_face(self, video: bytes | str | os.PathLike[str], face: int = 0,
+                       timestamp: int | None = None, **fields: Any) -> None:
+        """Like ``set_face`` for face ``face`` (0 = largest) of the video's sampled frame at
+        ``timestamp`` ms, or of every sampled frame when ``timestamp`` is None."""
+        unknown = sorted(set(fields) - set(service_model().shape_for("FaceDetail").members))
+        if unknown:
+            raise ValueError(f"not FaceDetail fields: {unknown}")
+        key = (self._frame_ref(video, timestamp), face)
+        with self.scripts.lock:
+            self.scripts.face_fields.setdefault(key, {}).update(fields)
+
+    def video_person_is(self, video: bytes | str | os.PathLike[str], image: ImageLike,
+                        similarity: float = 99.0, face: int = 0, timestamp: int | None = None,
+                        image_face: int = 0) -> None:
+        """Make face ``face`` of the video's frames (one timestamp, or all) and face
+        ``image_face`` of ``image`` score ``similarity``, e.g. against an indexed photo."""
+        if not 0.0 <= similarity <= 100.0:
+            raise ValueError("similarity is a percentage, 0..100")
+        frame = self._frame_ref(video, timestamp)
+        pair = frozenset({(frame, face), (image_ref(image), image_face)})
+        with self.scripts.lock:
+            self.scripts.pairs[pair] = float(similarity)
+
+    def set_video_celebrity(self, video: bytes | str | os.PathLike[str], celebrity: str,
+                            face: int = 0, timestamp: int | None = None,
+                            match_confidence: float = 99.0) -> None:
+        """Like ``set_celebrity`` for face ``face`` of the video's frames (a timestamp, or all)."""
+        if celebrity not in self.scripts.celebrities:
+            raise KeyError(f"no celebrity registered with Id {celebrity!r}")
+        if not 0.0 <= match_confidence <= 100.0:
+            raise ValueError("match_confidence is a percentage, 0..100")
+        key = (self._frame_ref(video, timestamp), face)
+        with self.scripts.lock:
+            self.scripts.celebrity_faces[key] = (celebrity, match_confidence)
+
+    def hold_video_jobs(self, polls: int, region: str = "us-east-1") -> None:
+        """Video jobs started from now on answer IN_PROGRESS to their first ``polls`` Gets (and
+        notify SNS when they turn final), to exercise a polling loop."""
+        from .backend.jobs import video_state
+
+        if polls < 0:
+            raise ValueError("polls is a count, >= 0")
+        video_state(self.backend(region)).hold_polls = polls
+
+    def _session(self, session_id: str, region: str) -> Any:
+        from .backend.jobs import video_state
+
+        found = video_state(self.backend(region)).sessions.get(session_id)
+        if found is None:
+            raise KeyError(f"no Face Liveness session {session_id!r} in {region}")
+        return found
+
+    def complete_liveness(
+        self,
+        session_id: str,
+        confidence: float = 99.0,
+        reference_image: bytes | str | os.PathLike[str] | None = None,
+        audit_images: list[bytes | str | os.PathLike[str]] = (),  # type: ignore[assignment]
+        status: str = "SUCCEEDED",
+        region: str = "us-east-1",
+    ) -> None:
+        """End a Face Liveness session as the user's browser would: live (high ``confidence``)
+        or spoof (low), with a reference image and audit images (bytes or paths), or with
+        ``status="FAILED"``. Images go to the session's OutputConfig bucket when it names one."""
+        from .backend.jobs import AUDIT_IMAGE_MAX_BYTES, complete_session
+
+        if status not in ("SUCCEEDED", "FAILED", "IN_PROGRESS"):
+            raise ValueError("status is SUCCEEDED, FAILED or IN_PROGRESS")
+        if not 0.0 <= confidence <= 100.0:
+            raise ValueError("confidence is a percentage, 0..100")
+        reference = None if reference_image is None else _read(reference_image)
+        audit = [_read(a) for a in audit_images]
+        if any(len(image) > AUDIT_IMAGE_MAX_BYTES for image in [reference or b"", *audit]):
+            raise ValueError(f"liveness images are at most {AUDIT_IMAGE_MAX_BYTES} bytes")
+        complete_session(self._session(session_id, region), self.account_id, status, confidence,
+                         reference, audit)
+
+    def age_liveness_session(self, session_id: str, seconds: float,
+                             region: str = "us-east-1") -> None:
+        """Pretend the session was created ``seconds`` earlier (sessions expire after 3 min)."""
+        self._session(session_id, region).created -= seconds

@@ -122,3 +122,48 @@ class Client:
     def reset_all(self) -> None:
         """moto's reset: every service, rekmock included."""
         self._post("/moto-api/reset", {})
+
+    # -- stored video and Face Liveness (issue 12) ---------------------------------------------
+
+    def set_video_face(self, video: Any, face: int = 0, timestamp: int | None = None,
+                       **fields: Any) -> None:
+        """Override FaceDetail fields of face ``face`` in the video's frames (one, or all)."""
+        self._post(f"{API_PREFIX}/set-video-face", {
+            "video": _encode_image(video), "face": face, "timestamp": timestamp,
+            "fields": fields})
+
+    def video_person_is(self, video: Any, image: Any, similarity: float = 99.0, face: int = 0,
+                        timestamp: int | None = None, image_face: int = 0) -> None:
+        """Make face ``face`` of the video's frames and ``image_face`` of ``image`` match."""
+        self._post(f"{API_PREFIX}/video-person-is", {
+            "video": _encode_image(video), "image": _encode_image(image),
+            "similarity": similarity, "face": face, "timestamp": timestamp,
+            "image_face": image_face})
+
+    def set_video_celebrity(self, video: Any, celebrity: str, face: int = 0,
+                            timestamp: int | None = None, match_confidence: float = 99.0) -> None:
+        """Recognise face ``face`` of the video's frames as the celebrity ``celebrity``."""
+        self._post(f"{API_PREFIX}/set-video-celebrity", {
+            "video": _encode_image(video), "celebrity": celebrity, "face": face,
+            "timestamp": timestamp, "match_confidence": match_confidence})
+
+    def hold_video_jobs(self, polls: int, region: str = "us-east-1") -> None:
+        """New video jobs answer IN_PROGRESS to their first ``polls`` Gets."""
+        self._post(f"{API_PREFIX}/hold-video-jobs", {"polls": polls, "region": region})
+
+    def complete_liveness(self, session_id: str, confidence: float = 99.0,
+                          reference_image: Any = None, audit_images: Iterable[Any] = (),
+                          status: str = "SUCCEEDED", region: str = "us-east-1") -> None:
+        """End a Face Liveness session: live or spoof ``confidence``, images, or FAILED."""
+        self._post(f"{API_PREFIX}/complete-liveness", {
+            "session_id": session_id, "confidence": confidence,
+            "reference_image": None if reference_image is None else _encode_image(
+                reference_image),
+            "audit_images": [_encode_image(a) for a in audit_images],
+            "status": status, "region": region})
+
+    def age_liveness_session(self, session_id: str, seconds: float,
+                             region: str = "us-east-1") -> None:
+        """Pretend the session was created ``seconds`` earlier (sessions expire after 3 min)."""
+        self._post(f"{API_PREFIX}/age-liveness-session",
+                   {"session_id": session_id, "seconds": seconds, "region": region})

@@ -275,3 +275,9 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
     )
     return [payload]
+
+
+# Stored video and Face Liveness endpoints (issue 12) live in their own module.
+from .control_video import VIDEO_ENDPOINTS  # noqa: E402
+
+ENDPOINTS.update(VIDEO_ENDPOINTS)

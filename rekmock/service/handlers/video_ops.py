@@ -1,0 +1,281 @@
+"""Faces in stored video: StartFaceDetection, StartFaceSearch, StartCelebrityRecognition and
+their Gets.
+
+A Start reads the video from moto's S3 and analyses it there and then (frames every
+``faces.video.SAMPLE_MILLIS``, through the same pipeline as photos); a Get pages through the
+stored results. A video the service would refuse (not MP4/MOV, not H.264) makes a FAILED job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ...backend.jobs import FAILED, SUCCEEDED, Job, publish, video_state
+from ...backend.pagination import decode_token, encode_token
+from ...errors import (
+    IdempotentParameterMismatchException,
+    InvalidParameterException,
+    RekognitionError,
+    ResourceNotFoundException,
+)
+from ...faces import video
+from ...faces.analysis import FaceView, similarity
+from ...faces.intake import read_s3
+from . import operation
+from .celebrity_ops import _celebrity_fields, _recognise, _reference_faces
+from .collection_ops import collection_of
+
+MAX_RESULTS = 1000  # the service's default and largest page
+DEFAULT_MATCH_THRESHOLD = 80.0
+MAX_FACE_MATCHES = 100
+VIDEO_MAX_BYTES = 10 * 1024**3  # stored video: 10 GB
+TRACK_GAP_MILLIS = 1000  # a person unseen this long has left the view
+TRACK_IOU = 0.3  # boxes this much overlapping in consecutive samples: the same person
+TRACK_SIMILARITY = 80.0  # or faces this alike
+# FaceDetail members GetFaceDetection leaves out even with FaceAttributes ALL.
+VIDEO_OMITTED = ("FaceOccluded", "EyeDirection")
+Frames = Iterator[tuple[int, list[FaceView]]]
+
+
+class VideoTooLargeException(RekognitionError):
+    code = "VideoTooLargeException"
+    message = "Video file size is too large."
+
+
+@dataclass
+class Analysis:
+    status: str
+    message: str | None = None
+    metadata: dict[str, Any] | None = None
+    results: list[dict[str, Any]] | None = None
+
+
+def _frames(ctx: Any, data: bytes, info: video.VideoInfo) -> Frames:
+    for timestamp, frame in video.sampled_frames(data, info):
+        yield timestamp, video.frame_faces(frame, info, timestamp, ctx.scripts)
+
+
+def _start(ctx: Any, operation_name: str, api: str, params: dict[str, Any],
+           analyse: Callable[[Any, dict[str, Any], Frames], list[dict[str, Any]]]
+           ) -> dict[str, Any]:
+    state = video_state(ctx.backend)
+    token = params.get("ClientRequestToken")
+    request = {k: v for k, v in params.items() if k != "ClientRequestToken"}
+    with state.lock:
+        if token is not None and (operation_name, token) in state.tokens:
+            job = state.jobs[state.tokens[(operation_name, token)]]
+            if job.request != request:
+                raise IdempotentParameterMismatchException()
+            return {"JobId": job.job_id}
+    s3object = params["Video"].get("S3Object")
+    if s3object is None:
+        raise InvalidParameterException()
+    data = read_s3(s3object, ctx.account_id, ctx.partition)
+    if len(data) > VIDEO_MAX_BYTES:
+        raise VideoTooLargeException()
+    outcome = Analysis(SUCCEEDED)
+    try:
+        info = video.probe(data)
+    except video.VideoRefused as refused:
+        outcome = Analysis(FAILED, str(refused))
+    else:
+        outcome.metadata = info.metadata()
+        outcome.results = analyse(ctx, request, _frames(ctx, data, info))
+    job_id = hashlib.sha256(ctx.backend.ids.new("video-job").encode()).hexdigest()
+    job = Job(job_id, api, request, outcome.status, outcome.message, outcome.results or [],
+              outcome.metadata, polls_left=state.hold_polls)
+    with state.lock:
+        state.jobs[job_id] = job
+        if token is not None:
+            state.tokens[(operation_name, token)] = job_id
+    if job.polls_left == 0:
+        publish(job, ctx.account_id, job.status)
+    return {"JobId": job_id}
+
+
+def _get(ctx: Any, params: dict[str, Any], api: str, member: str,
+         order: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    state = video_state(ctx.backend)
+    with state.lock:
+        job = state.jobs.get(params["JobId"])
+        if job is None or job.api != api:
+            raise ResourceNotFoundException()
+        head: dict[str, Any] = {"JobId": job.job_id, "Video": job.video}
+        if job.job_tag is not None:
+            head["JobTag"] = job.job_tag
+        if job.polls_left > 0:
+            job.polls_left -= 1
+            return {"JobStatus": "IN_PROGRESS", **head}
+    publish(job, ctx.account_id, job.status)
+    if job.status == FAILED:
+        return {"JobStatus": FAILED, "StatusMessage": job.status_message, **head}
+    size = min(params.get("MaxResults", MAX_RESULTS), MAX_RESULTS)
+    kind = f"{api}/{job.job_id}"
+    after = decode_token(kind, params.get("NextToken"))
+    start = int(after) if after is not None and after.isdigit() else 0
+    rows = sorted(job.results, key=order)
+    out: dict[str, Any] = {"JobStatus": SUCCEEDED, "VideoMetadata": job.metadata}
+    out[member] = rows[start:start + size]
+    if start + size < len(rows):
+        out["NextToken"] = encode_token(kind, str(start + size))
+    return {**out, **head}
+
+
+# -- face detection ---------------------------------------------------------------------------
+
+def _detections(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+    every = request.get("FaceAttributes") == "ALL"
+    out = []
+    for timestamp, faces in frames:
+        for face in faces:
+            detail = face.detail(["ALL"] if every else None)
+            for name in VIDEO_OMITTED:
+                detail.pop(name, None)
+            out.append({"Timestamp": timestamp, "Face": detail})
+    return out
+
+
+@operation("StartFaceDetection")
+def start_face_detection(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return _start(ctx, "StartFaceDetection", "FACE_DETECTION", params, _detections)
+
+
+@operation("GetFaceDetection")
+def get_face_detection(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    # Faces sorted by the time they were seen; within a frame, largest first (stable sort).
+    return _get(ctx, params, "FACE_DETECTION", "Faces", lambda r: r["Timestamp"])
+
+
+# -- face search ------------------------------------------------------------------------------
+
+def _iou(a: dict[str, float], b: dict[str, float]) -> float:
+    left = max(a["Left"], b["Left"])
+    top = max(a["Top"], b["Top"])
+    right = min(a["Left"] + a["Width"], b["Left"] + b["Width"])
+    bottom = min(a["Top"] + a["Height"], b["Top"] + b["Height"])
+    inter = max(0.0, right - left) * max(0.0, bottom - top)
+    union = a["Width"] * a["Height"] + b["Width"] * b["Height"] - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class _Track:
+    index: int
+    face: FaceView
+    seen: int
+
+
+def tracked(ctx: Any, frames: Frames) -> Iterator[tuple[int, FaceView, int]]:
+    """(Timestamp, face, person index): a person keeps an index while they stay in view.
+
+    A face continues the track whose last box it overlaps, or whose last face it resembles;
+    a track unseen for ``TRACK_GAP_MILLIS`` ends, and a face matching no live track starts one.
+    """
+    tracks: list[_Track] = []
+    next_index = 0
+    for timestamp, faces in frames:
+        live = [t for t in tracks if timestamp - t.seen <= TRACK_GAP_MILLIS]
+        tracks = live
+        taken: set[int] = set()
+        for face in faces:
+            box = face.bounding_box()
+            best: tuple[float, _Track] | None = None
+            for track in live:
+                if track.index in taken:
+                    continue
+                overlap = _iou(box, track.face.bounding_box())
+                score = overlap * 100 if overlap >= TRACK_IOU else 0.0
+                alike = similarity(face, track.face, ctx.scripts)
+                score = max(score, alike if alike >= TRACK_SIMILARITY else 0.0)
+                if score > 0 and (best is None or score > best[0]):
+                    best = (score, track)
+            if best is None:
+                track = _Track(next_index, face, timestamp)
+                next_index += 1
+                tracks.append(track)
+            else:
+                track = best[1]
+                track.face, track.seen = face, timestamp
+            taken.add(track.index)
+            yield timestamp, face, track.index
+
+
+def _searches(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+    coll = collection_of(ctx, request["CollectionId"])
+    threshold = request.get("FaceMatchThreshold", DEFAULT_MATCH_THRESHOLD)
+    out = []
+    for timestamp, face, index in tracked(ctx, frames):
+        hits = coll.search(face.descriptor(), face.refs, face.index, threshold,
+                           MAX_FACE_MATCHES, ctx.scripts)
+        if not hits:
+            continue
+        out.append({
+            "Timestamp": timestamp,
+            "Person": {"Index": index, "Face": face.detail()},
+            "FaceMatches": [{"Similarity": s, "Face": f} for s, f in hits],
+        })
+    return out
+
+
+@operation("StartFaceSearch")
+def start_face_search(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    collection_of(ctx, params["CollectionId"])  # a missing collection fails the Start itself
+    return _start(ctx, "StartFaceSearch", "FACE_SEARCH", params, _searches)
+
+
+@operation("GetFaceSearch")
+def get_face_search(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("SortBy") == "INDEX":
+        def order(r: dict[str, Any]) -> Any:
+            return (r["Person"]["Index"], r["Timestamp"])
+    else:
+        def order(r: dict[str, Any]) -> Any:
+            return (r["Timestamp"], r["Person"]["Index"])
+    return _get(ctx, params, "FACE_SEARCH", "Persons", order)
+
+
+# -- celebrities ------------------------------------------------------------------------------
+
+def _celebrities(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+    with ctx.scripts.lock:
+        celebrities = sorted(ctx.scripts.celebrities.values(), key=lambda c: c.id)
+    gallery = None
+    out = []
+    for timestamp, faces in frames:
+        if faces and gallery is None:
+            gallery = [(c, _reference_faces(ctx, c)) for c in celebrities]
+        for face in faces:
+            found = _recognise(ctx, face, gallery or [])
+            if found is None:
+                continue
+            celeb, confidence = found
+            fields = _celebrity_fields(celeb)
+            detail = {
+                "Urls": fields["Urls"], "Name": celeb.name, "Id": celeb.id,
+                "Confidence": float(confidence), "BoundingBox": face.bounding_box(),
+                "Face": face.detail(),
+            }
+            if "KnownGender" in fields:
+                detail["KnownGender"] = fields["KnownGender"]
+            out.append({"Timestamp": timestamp, "Celebrity": detail})
+    return out
+
+
+@operation("StartCelebrityRecognition")
+def start_celebrity_recognition(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return _start(ctx, "StartCelebrityRecognition", "CELEBRITY_RECOGNITION", params,
+                  _celebrities)
+
+
+@operation("GetCelebrityRecognition")
+def get_celebrity_recognition(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("SortBy") == "ID":
+        def order(r: dict[str, Any]) -> Any:
+            return (r["Celebrity"]["Id"], r["Timestamp"])
+    else:
+        def order(r: dict[str, Any]) -> Any:
+            return r["Timestamp"]
+    return _get(ctx, params, "CELEBRITY_RECOGNITION", "Celebrities", order)
