@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
 from ..backend.scripts import ImageRef, Scripts
@@ -75,6 +74,8 @@ def _is_quicktime(data: bytes) -> bool:
 
 
 def _fourcc(cap: Any) -> str:
+    import cv2  # on first video: loading OpenCV is not free
+
     code = int(cap.get(cv2.CAP_PROP_FOURCC))
     return code.to_bytes(4, "little").decode("latin-1").strip("\x00 ").lower()
 
@@ -83,6 +84,8 @@ class _Opened:
     """A temporary file holding the video and an OpenCV capture on it."""
 
     def __init__(self, data: bytes) -> None:
+        import cv2  # on first video: loading OpenCV is not free
+
         fd, self.path = tempfile.mkstemp(suffix=".mp4", prefix="rekmock-video-")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -98,6 +101,8 @@ class _Opened:
 
 def probe(data: bytes) -> VideoInfo:
     """The video's metadata; VideoRefused when the service would not analyse it."""
+    import cv2  # on first video: loading OpenCV is not free
+
     if not _is_quicktime(data):
         raise VideoRefused(UNSUPPORTED)
     with _Opened(data) as cap:
