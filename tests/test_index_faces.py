@@ -68,8 +68,8 @@ def test_quality_filter_auto_drops_low_quality(rek, client, coll) -> None:
 
 
 def test_quality_levels_differ(rek, client, coll) -> None:
-    # Sharpness 7: passes LOW (2) and MEDIUM/AUTO (5), fails HIGH (10).
-    rek.set_face(photo("biden.jpg"), Quality={"Brightness": 60.0, "Sharpness": 7.0})
+    # Sharpness 3: passes LOW (1) and MEDIUM/AUTO (2), fails HIGH (4).
+    rek.set_face(photo("biden.jpg"), Quality={"Brightness": 60.0, "Sharpness": 3.0})
     assert index(client, "biden.jpg", QualityFilter="HIGH",
                  ExternalImageId="h")["UnindexedFaces"][0]["Reasons"] == ["LOW_SHARPNESS"]
     for level in ("LOW", "MEDIUM", "AUTO"):
