@@ -66,7 +66,8 @@ def test_search_by_image(client, faces) -> None:
     assert resp["FaceMatches"][0]["Similarity"] > 99.9
     assert resp["SearchedFaceConfidence"] > 90
     box = resp["SearchedFaceBoundingBox"]
-    assert box == resp["FaceMatches"][0]["Face"]["BoundingBox"]
+    stored = resp["FaceMatches"][0]["Face"]["BoundingBox"]  # the same face, kept at 6 digits
+    assert stored == {k: pytest.approx(v, rel=1e-5) for k, v in box.items()}
     assert resp["FaceMatches"][0]["Face"]["IndexFacesModelVersion"] == resp["FaceModelVersion"]
     high = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama2.jpg")},
                                         FaceMatchThreshold=99.999)
@@ -126,3 +127,28 @@ def test_deleted_faces_are_not_found(client, faces) -> None:
     client.delete_faces(CollectionId="c", FaceIds=[faces["obama2.jpg"]])
     resp = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama2.jpg")})
     assert names(resp) == ["obama.jpg"]
+
+
+def six_digits(value: float) -> bool:
+    """``value`` is a float32 of a number with 6 significant digits, as stored faces keep."""
+    return value == float(np.float32(float(f"{value:.6g}")))
+
+
+def test_stored_faces_keep_six_significant_digits(client, faces) -> None:
+    """ListFaces, SearchFaces and SearchFacesByImage read stored faces back at 6 digits; the
+    detection in IndexFaces' own answer keeps float32 (real: 0.05725087597966194 -> 0.0572509)."""
+    listed = client.list_faces(CollectionId="c")["Faces"]
+    searched = client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"],
+                                   FaceMatchThreshold=0)["FaceMatches"]
+    by_image = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("biden.jpg")},
+                                            FaceMatchThreshold=0)["FaceMatches"]
+    records = listed + [m["Face"] for m in searched + by_image]
+    assert len(records) >= 3 * len(faces) - 2
+    for face in records:
+        assert all(six_digits(v) for v in face["BoundingBox"].values())
+        assert six_digits(face["Confidence"])
+    client.create_collection(CollectionId="raw")
+    indexed = client.index_faces(CollectionId="raw", Image={"Bytes": photo("biden.jpg")})
+    record = indexed["FaceRecords"][0]
+    assert record["Face"]["BoundingBox"] == record["FaceDetail"]["BoundingBox"]
+    assert not all(six_digits(v) for v in record["Face"]["BoundingBox"].values())
