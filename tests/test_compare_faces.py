@@ -64,6 +64,21 @@ def test_no_face_is_invalid_parameter(client, source, target) -> None:
     with pytest.raises(ClientError) as exc:
         _compare(client, source, target)
     assert error_code(exc) == "InvalidParameterException"
+    assert exc.value.response["Error"]["Message"] == "Request has invalid parameters"
+
+
+def test_image_under_80_px_is_the_generic_invalid_parameter(client) -> None:
+    import io
+
+    from PIL import Image
+
+    small = Image.open(io.BytesIO(photo("obama.jpg"))).convert("RGB").resize((79, 100))
+    out = io.BytesIO()
+    small.save(out, "PNG")
+    with pytest.raises(ClientError) as exc:
+        _compare(client, out.getvalue(), "obama.jpg")
+    assert error_code(exc) == "InvalidParameterException"
+    assert exc.value.response["Error"]["Message"] == "Request has invalid parameters"
 
 
 def test_quality_filter_high_drops_a_tiny_face(client) -> None:
