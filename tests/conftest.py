@@ -37,12 +37,10 @@ ERROR_SCHEMA = {
     "type": "object",
     "properties": {
         "__type": {"type": "string"},
-        "message": {"type": "string"},
         "Message": {"type": "string"},
         "Code": {"type": "string"},
-        "Logref": {"type": "string"},
     },
-    "required": ["__type"],
+    "required": ["__type", "Code", "Message"],
     "additionalProperties": False,
 }
 _schemas: dict[str, dict[str, Any]] = {}

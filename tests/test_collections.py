@@ -86,7 +86,8 @@ def test_create_describe_delete(client) -> None:
     assert created["FaceModelVersion"] == FACE_MODEL_VERSION
     desc = client.describe_collection(CollectionId="people")
     assert desc["FaceCount"] == 0 and desc["UserCount"] == 0
-    assert desc["CollectionARN"] == created["CollectionArn"]
+    # CreateCollection omits the "arn:" that DescribeCollection writes (both as the service does).
+    assert desc["CollectionARN"] == "arn:" + created["CollectionArn"]
     assert desc["FaceModelVersion"] == FACE_MODEL_VERSION
     age = datetime.datetime.now(datetime.timezone.utc) - desc["CreationTimestamp"]
     assert datetime.timedelta(0) <= age < datetime.timedelta(minutes=1)
@@ -101,6 +102,7 @@ def test_create_twice_is_already_exists(client) -> None:
     with pytest.raises(ClientError) as exc:
         client.create_collection(CollectionId="c")
     assert error_code(exc) == "ResourceAlreadyExistsException"
+    assert exc.value.response["Error"]["Message"] == "The collection id: c already exists."
 
 
 def test_describe_counts_faces_and_users(client) -> None:
@@ -179,7 +181,7 @@ def test_regions_are_separate(rek, client) -> None:
     assert west.list_collections()["CollectionIds"] == []
     west.create_collection(CollectionId="c")
     arn = west.describe_collection(CollectionId="c")["CollectionARN"]
-    assert arn == "aws:rekognition:us-west-2:123456789012:collection/c"
+    assert arn == "arn:aws:rekognition:us-west-2:123456789012:collection/c"
 
 
 def test_delete_collection_drops_its_faces(client) -> None:

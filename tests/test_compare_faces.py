@@ -14,17 +14,18 @@ def _compare(client, source: str | bytes, target: str | bytes, **kw) -> dict:
     return client.compare_faces(SourceImage=image(source), TargetImage=image(target), **kw)
 
 
-def test_same_photo_scores_near_100(client) -> None:
+def test_same_photo_scores_100(client) -> None:
     result = _compare(client, "obama.jpg", "obama.jpg")
     assert len(result["FaceMatches"]) == 1
-    assert result["FaceMatches"][0]["Similarity"] > 99.9
+    assert result["FaceMatches"][0]["Similarity"] == 100.0  # as the service scores it
     assert result["UnmatchedFaces"] == []
 
 
 def test_two_photos_of_one_person_match(client) -> None:
     result = _compare(client, "obama.jpg", "obama2.jpg")
     assert len(result["FaceMatches"]) == 1
-    assert 90 < result["FaceMatches"][0]["Similarity"] < 99.9
+    # The service's scale: the same person 99.9 or more, short of an identical photo's 100.0.
+    assert 99.9 <= result["FaceMatches"][0]["Similarity"] < 100.0
     assert set(result["SourceImageFace"]) == {"BoundingBox", "Confidence"}
     face = result["FaceMatches"][0]["Face"]
     assert set(face) == {"BoundingBox", "Confidence", "Landmarks", "Pose", "Quality"}
@@ -35,7 +36,7 @@ def test_different_people_do_not_match(client) -> None:
     assert result["FaceMatches"] == []
     assert len(result["UnmatchedFaces"]) == 1
     low = _compare(client, "obama.jpg", "biden.jpg", SimilarityThreshold=0)
-    assert low["FaceMatches"][0]["Similarity"] < 50
+    assert low["FaceMatches"][0]["Similarity"] < 10  # the service scores strangers under 10
 
 
 def test_many_targets_sorted_by_similarity(client) -> None:
@@ -63,6 +64,21 @@ def test_no_face_is_invalid_parameter(client, source, target) -> None:
     with pytest.raises(ClientError) as exc:
         _compare(client, source, target)
     assert error_code(exc) == "InvalidParameterException"
+    assert exc.value.response["Error"]["Message"] == "Request has invalid parameters"
+
+
+def test_image_under_80_px_is_the_generic_invalid_parameter(client) -> None:
+    import io
+
+    from PIL import Image
+
+    small = Image.open(io.BytesIO(photo("obama.jpg"))).convert("RGB").resize((79, 100))
+    out = io.BytesIO()
+    small.save(out, "PNG")
+    with pytest.raises(ClientError) as exc:
+        _compare(client, out.getvalue(), "obama.jpg")
+    assert error_code(exc) == "InvalidParameterException"
+    assert exc.value.response["Error"]["Message"] == "Request has invalid parameters"
 
 
 def test_quality_filter_high_drops_a_tiny_face(client) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rekmock.faces.analysis import ATTRIBUTE_FIELDS
+from rekmock.faces.analysis import ALL_LANDMARKS, ATTRIBUTE_FIELDS
 from rekmock.vision import LANDMARK_TYPES
 
 from .conftest import ROOT, group_photo, photo
@@ -40,10 +41,18 @@ def test_all_attributes_and_thirty_landmarks(client) -> None:
     face = client.detect_faces(Image={"Bytes": photo("obama.jpg")}, Attributes=["ALL"])[
         "FaceDetails"][0]
     assert set(ATTRIBUTE_FIELDS.values()) <= set(face)
-    assert [lm["Type"] for lm in face["Landmarks"]] == list(LANDMARK_TYPES)
+    types = [lm["Type"] for lm in face["Landmarks"]]
+    # The service's order with ALL: the five DEFAULT landmarks first, then the brows.
+    assert types == list(ALL_LANDMARKS) and set(types) == set(LANDMARK_TYPES)
+    assert types[:6] == ["eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose",
+                         "leftEyeBrowLeft"]
     assert len(LANDMARK_TYPES) == 30
     emotions = [e["Confidence"] for e in face["Emotions"]]
-    assert len(emotions) == 9 and emotions == sorted(emotions, reverse=True)
+    assert len(emotions) == 8 and emotions == sorted(emotions, reverse=True)
+    assert "UNKNOWN" not in {e["Type"] for e in face["Emotions"]}
+    assert face["Emotions"][0]["Type"] == "HAPPY"
+    assert 100.0 < sum(emotions) < 115.0  # independent scores, not shares of 100
+    assert 6 <= face["AgeRange"]["High"] - face["AgeRange"]["Low"] <= 10
     assert face["AgeRange"]["Low"] <= face["AgeRange"]["High"]
     assert face["Smile"]["Value"] is True  # he is smiling broadly in this photo
     assert face["Sunglasses"]["Value"] is False
@@ -143,3 +152,47 @@ def test_same_bytes_in_process(client) -> None:
     for _ in range(2):
         client.detect_faces(Image={"Bytes": photo("hopper.jpg")}, Attributes=["ALL"])
     assert hashlib.sha256(bodies[0]).digest() == hashlib.sha256(bodies[1]).digest()
+
+
+def test_sharpness_lies_on_the_service_lattice(client) -> None:
+    """Every real Sharpness satisfies logit(S/100) = -3.37711 + 0.292545 k for a whole k."""
+    group = group_photo("obama.jpg", "biden.jpg", "hopper.jpg")
+    faces = client.detect_faces(Image={"Bytes": group})["FaceDetails"]
+    faces += client.detect_faces(Image={"Bytes": photo("astronaut.png")})["FaceDetails"]
+    assert len(faces) == 4
+    for face in faces:
+        s = face["Quality"]["Sharpness"]
+        k = (math.log(s / (100.0 - s)) + 3.37711) / 0.292545
+        assert k == pytest.approx(round(k), abs=2e-3)
+
+
+def test_quality_on_the_service_scale(client) -> None:
+    """A clear, well-lit portrait reads like the service's: bright (real ~65-80) and sharp."""
+    quality = client.detect_faces(Image={"Bytes": photo("obama.jpg")})["FaceDetails"][0][
+        "Quality"]
+    assert 50.0 < quality["Brightness"] <= 100.0
+    assert quality["Sharpness"] > 50.0
+
+
+def test_dark_sunglasses_occlude_the_face(client) -> None:
+    """The service answers FaceOccluded true for dark sunglasses; paint lenses on a portrait."""
+    from PIL import ImageDraw
+
+    plain = client.detect_faces(Image={"Bytes": photo("obama.jpg")}, Attributes=["ALL"])[
+        "FaceDetails"][0]
+    im = Image.open(io.BytesIO(photo("obama.jpg"))).convert("RGB")
+    marks = {lm["Type"]: (lm["X"] * im.width, lm["Y"] * im.height) for lm in plain["Landmarks"]}
+    radius = 0.3 * (marks["eyeRight"][0] - marks["eyeLeft"][0])
+    draw = ImageDraw.Draw(im)
+    for eye in ("eyeLeft", "eyeRight"):
+        x, y = marks[eye]
+        draw.ellipse((x - radius, y - radius * 0.8, x + radius, y + radius * 0.8), fill=(8, 8, 8))
+    draw.line((marks["eyeLeft"][0] + radius, marks["eyeLeft"][1],
+               marks["eyeRight"][0] - radius, marks["eyeRight"][1]), fill=(8, 8, 8), width=3)
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    face = client.detect_faces(Image={"Bytes": out.getvalue()}, Attributes=["ALL"])[
+        "FaceDetails"][0]
+    assert plain["FaceOccluded"]["Value"] is False
+    assert face["Sunglasses"]["Value"] is True
+    assert face["FaceOccluded"]["Value"] is True

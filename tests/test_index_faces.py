@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
+from PIL import Image
 
 from rekmock import mock_rekognition
 from rekmock.botocore_model import FACE_MODEL_VERSION
@@ -68,8 +70,8 @@ def test_quality_filter_auto_drops_low_quality(rek, client, coll) -> None:
 
 
 def test_quality_levels_differ(rek, client, coll) -> None:
-    # Sharpness 7: passes LOW (2) and MEDIUM/AUTO (5), fails HIGH (10).
-    rek.set_face(photo("biden.jpg"), Quality={"Brightness": 60.0, "Sharpness": 7.0})
+    # Sharpness 3: passes LOW (1) and MEDIUM/AUTO (2), fails HIGH (4).
+    rek.set_face(photo("biden.jpg"), Quality={"Brightness": 60.0, "Sharpness": 3.0})
     assert index(client, "biden.jpg", QualityFilter="HIGH",
                  ExternalImageId="h")["UnindexedFaces"][0]["Reasons"] == ["LOW_SHARPNESS"]
     for level in ("LOW", "MEDIUM", "AUTO"):
@@ -236,3 +238,39 @@ def test_reindex_after_delete_stores_again(client, coll) -> None:
     again = index(client, "obama2.jpg", ExternalImageId="x")["FaceRecords"][0]["Face"]["FaceId"]
     assert again != first
     assert client.describe_collection(CollectionId="c")["FaceCount"] == 1
+
+
+def _scaled(name: str, factor: float, gain: float = 1.0, canvas: int = 0) -> bytes:
+    """``name`` resized by ``factor`` and its pixels multiplied by ``gain``, pasted on a grey
+    canvas ``canvas`` px wide (0: no canvas)."""
+    im = Image.open(io.BytesIO(photo(name))).convert("RGB")
+    im = im.resize((round(im.width * factor), round(im.height * factor)), Image.LANCZOS)
+    im = Image.fromarray(np.clip(np.asarray(im) * gain, 0, 255).astype(np.uint8))
+    if canvas:
+        back = Image.new("RGB", (canvas, canvas * 3 // 4), (128, 128, 128))
+        back.paste(im, ((canvas - im.width) // 2, (back.height - im.height) // 2))
+        im = back
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_auto_indexes_a_clear_small_face(client, coll) -> None:
+    """The service indexes a clear ~40-px face at AUTO (a real notebook relied on it)."""
+    width = client.detect_faces(Image={"Bytes": photo("obama.jpg")})["FaceDetails"][0][
+        "BoundingBox"]["Width"]
+    full = Image.open(io.BytesIO(photo("obama.jpg"))).width
+    small = _scaled("obama.jpg", 42.0 / (width * full), canvas=640)
+    detail = client.detect_faces(Image={"Bytes": small})["FaceDetails"][0]
+    assert detail["BoundingBox"]["Width"] * 640 == pytest.approx(42, abs=8)
+    resp = index(client, small, QualityFilter="AUTO")
+    assert len(resp["FaceRecords"]) == 1 and resp["UnindexedFaces"] == []
+
+
+def test_high_indexes_a_dim_clear_face(client, coll) -> None:
+    """A clear face in dim light still passes HIGH, as the service's sample app relied on."""
+    dim = _scaled("obama.jpg", 1.0, gain=0.3)
+    quality = client.detect_faces(Image={"Bytes": dim})["FaceDetails"][0]["Quality"]
+    assert quality["Brightness"] < 35  # 20 on the old scale, under its HIGH bar (25)
+    resp = index(client, dim, QualityFilter="HIGH")
+    assert len(resp["FaceRecords"]) == 1, resp["UnindexedFaces"]

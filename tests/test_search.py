@@ -66,11 +66,13 @@ def test_search_by_image(client, faces) -> None:
     assert resp["FaceMatches"][0]["Similarity"] > 99.9
     assert resp["SearchedFaceConfidence"] > 90
     box = resp["SearchedFaceBoundingBox"]
-    assert box == resp["FaceMatches"][0]["Face"]["BoundingBox"]
+    stored = resp["FaceMatches"][0]["Face"]["BoundingBox"]  # the same face, kept at 6 digits
+    assert stored == {k: pytest.approx(v, rel=1e-5) for k, v in box.items()}
     assert resp["FaceMatches"][0]["Face"]["IndexFacesModelVersion"] == resp["FaceModelVersion"]
     high = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama2.jpg")},
                                         FaceMatchThreshold=99.999)
-    assert names(high) == []
+    assert names(high) == ["obama2.jpg"]  # an identical photo scores 100.0, as on the service
+    assert high["FaceMatches"][0]["Similarity"] == 100.0
 
 
 def test_search_by_image_without_face(client, faces) -> None:
@@ -94,7 +96,7 @@ def test_scripted_pairs_apply_to_searches(rek, client, faces) -> None:
     rek.different_person(photo("obama.jpg"), photo("obama2.jpg"))
     resp = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("biden.jpg")})
     assert [(m["Face"]["ExternalImageId"], m["Similarity"]) for m in resp["FaceMatches"]] == [
-        ("biden.jpg", pytest.approx(99.99, abs=0.01)), ("hopper.jpg", 93.5)]
+        ("biden.jpg", 100.0), ("hopper.jpg", 93.5)]
     assert names(client.search_faces(CollectionId="c", FaceId=faces["hopper.jpg"])) == [
         "biden.jpg"]
     assert client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"])["FaceMatches"] == []
@@ -125,3 +127,28 @@ def test_deleted_faces_are_not_found(client, faces) -> None:
     client.delete_faces(CollectionId="c", FaceIds=[faces["obama2.jpg"]])
     resp = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama2.jpg")})
     assert names(resp) == ["obama.jpg"]
+
+
+def six_digits(value: float) -> bool:
+    """``value`` is a float32 of a number with 6 significant digits, as stored faces keep."""
+    return value == float(np.float32(float(f"{value:.6g}")))
+
+
+def test_stored_faces_keep_six_significant_digits(client, faces) -> None:
+    """ListFaces, SearchFaces and SearchFacesByImage read stored faces back at 6 digits; the
+    detection in IndexFaces' own answer keeps float32 (real: 0.05725087597966194 -> 0.0572509)."""
+    listed = client.list_faces(CollectionId="c")["Faces"]
+    searched = client.search_faces(CollectionId="c", FaceId=faces["obama.jpg"],
+                                   FaceMatchThreshold=0)["FaceMatches"]
+    by_image = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("biden.jpg")},
+                                            FaceMatchThreshold=0)["FaceMatches"]
+    records = listed + [m["Face"] for m in searched + by_image]
+    assert len(records) >= 3 * len(faces) - 2
+    for face in records:
+        assert all(six_digits(v) for v in face["BoundingBox"].values())
+        assert six_digits(face["Confidence"])
+    client.create_collection(CollectionId="raw")
+    indexed = client.index_faces(CollectionId="raw", Image={"Bytes": photo("biden.jpg")})
+    record = indexed["FaceRecords"][0]
+    assert record["Face"]["BoundingBox"] == record["FaceDetail"]["BoundingBox"]
+    assert not all(six_digits(v) for v in record["Face"]["BoundingBox"].values())

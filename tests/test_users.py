@@ -48,7 +48,9 @@ def test_associate_same_person_and_refuse_others(client, faces) -> None:
     client.create_user(CollectionId="c", UserId="barack")
     first = client.associate_faces(CollectionId="c", UserId="barack", FaceIds=[faces["obama.jpg"]])
     assert first["AssociatedFaces"] == [{"FaceId": faces["obama.jpg"]}]
-    assert first["UserStatus"] == "ACTIVE"
+    assert first["UserStatus"] == "UPDATING"  # the service's answer while it adds the face
+    listed = client.list_users(CollectionId="c")["Users"]
+    assert listed == [{"UserId": "barack", "UserStatus": "ACTIVE"}]
     ghost = str(uuid.uuid4())
     resp = client.associate_faces(
         CollectionId="c", UserId="barack",
@@ -58,6 +60,7 @@ def test_associate_same_person_and_refuse_others(client, faces) -> None:
     failed = {f["FaceId"]: f for f in resp["UnsuccessfulFaceAssociations"]}
     assert failed[faces["biden.jpg"]]["Reasons"] == ["LOW_MATCH_CONFIDENCE"]
     assert failed[faces["biden.jpg"]]["Confidence"] < 75
+    assert "UserId" not in failed[faces["biden.jpg"]]  # the service names no user here
     assert failed[ghost]["Reasons"] == ["FACE_NOT_FOUND"]
     assert faces["obama.jpg"] not in failed  # already this user's: ignored
     client.create_user(CollectionId="c", UserId="other")
@@ -157,7 +160,11 @@ def test_search_users(client, faces) -> None:
     assert by_user["UserMatches"][0]["Similarity"] > 90
     by_face = client.search_users(CollectionId="c", FaceId=faces["obama2.jpg"])
     assert by_face["SearchedFace"] == {"FaceId": faces["obama2.jpg"]}
-    assert [m["User"]["UserId"] for m in by_face["UserMatches"]] == ["barack"]
+    # The face of a user finds that user (real: Similarity 99.9999); obama2 also finds barack.
+    assert [m["User"]["UserId"] for m in by_face["UserMatches"]] == ["dup", "barack"]
+    assert by_face["UserMatches"][0]["Similarity"] == 100.0
+    own = client.search_users(CollectionId="c", FaceId=faces["biden.jpg"])
+    assert [m["User"]["UserId"] for m in own["UserMatches"]] == ["joe"]
     everyone = client.search_users(CollectionId="c", FaceId=faces["hopper.jpg"],
                                    UserMatchThreshold=0)
     sims = [m["Similarity"] for m in everyone["UserMatches"]]

@@ -28,9 +28,15 @@ from .pagination import page
 from .scripts import ImageRef, Scripts
 
 MAX_FACES_PER_USER = 100
+STORED_DIGITS = 6  # significant digits of a stored face's box and confidence, as the service keeps
 
 
 # -- state ---------------------------------------------------------------------------------------
+
+
+def stored_value(value: float) -> float:
+    """``value`` as a stored face keeps it: 6 significant digits, then float32."""
+    return f32(float(f"{value:.{STORED_DIGITS}g}"))
 
 
 @dataclass
@@ -159,11 +165,17 @@ class Collection:
                            rows, np.zeros(n, dtype=np.int16))
             return face_ids
 
-    def face(self, row: int, model_version: bool = True) -> dict[str, Any]:
-        """The service's ``Face`` for a stored row, members in the model's order."""
+    def face(self, row: int, model_version: bool = True, stored: bool = True) -> dict[str, Any]:
+        """The service's ``Face`` for a stored row, members in the model's order.
+
+        ``stored``: as read back later (ListFaces, searches), box and confidence rounded to
+        6 significant digits (0.05725087597966194 -> 0.0572509); IndexFaces' own answer keeps
+        the detection's float32 values.
+        """
         idx = self.index
         face_id = idx.face_ids[row]
-        w, h, left, top = (float(v) for v in idx.boxes[row])
+        kept = stored_value if stored else float
+        w, h, left, top = (kept(float(v)) for v in idx.boxes[row])
         image_row = int(idx.image_rows[row])
         out: dict[str, Any] = {
             "FaceId": face_id,
@@ -173,7 +185,7 @@ class Collection:
         ext = self.external_ids[image_row]
         if ext is not None:
             out["ExternalImageId"] = ext
-        out["Confidence"] = float(idx.confidences[row])
+        out["Confidence"] = kept(float(idx.confidences[row]))
         if model_version:
             out["IndexFacesModelVersion"] = self.face_model_version
         user = self.face_user.get(face_id)

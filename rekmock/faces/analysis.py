@@ -18,6 +18,21 @@ from ..botocore_model import f32, service_model
 from .intake import LoadedImage
 
 DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
+# The order of the 30 landmarks with ALL, as every real answer since 2019 gives it.
+ALL_LANDMARKS = (
+    *DEFAULT_LANDMARKS,
+    "leftEyeBrowLeft", "leftEyeBrowRight", "leftEyeBrowUp",
+    "rightEyeBrowLeft", "rightEyeBrowRight", "rightEyeBrowUp",
+    "leftEyeLeft", "leftEyeRight", "leftEyeUp", "leftEyeDown",
+    "rightEyeLeft", "rightEyeRight", "rightEyeUp", "rightEyeDown",
+    "noseLeft", "noseRight", "mouthUp", "mouthDown", "leftPupil", "rightPupil",
+    "upperJawlineLeft", "midJawlineLeft", "chinBottom", "midJawlineRight", "upperJawlineRight",
+)
+# The service's 8 emotion types (never UNKNOWN). Since 2023 each is an independent score; three
+# of them rest at a floor even on a plainly happy face (median of the recorded 2023 answers:
+# SURPRISED 6.3, FEAR 5.9, SAD 2.2), so the scores add up to about 100-115.
+EMOTION_FLOORS = {"SURPRISED": 6.3, "FEAR": 5.9, "SAD": 2.2}
+SERVICE_EMOTIONS = ("HAPPY", "SURPRISED", "FEAR", "SAD", "CALM", "CONFUSED", "DISGUSTED", "ANGRY")
 DEFAULT_FIELDS = ("BoundingBox", "Landmarks", "Pose", "Quality", "Confidence")
 # Attribute enum value -> FaceDetail member it adds.
 ATTRIBUTE_FIELDS = {
@@ -49,6 +64,27 @@ def _flag(value: tuple[bool, float]) -> dict[str, Any]:
     return {"Value": bool(value[0]), "Confidence": f32(value[1])}
 
 
+def service_emotions(shares: dict[str, float]) -> list[tuple[str, float]]:
+    """The service's 8 independent emotion scores from the vision package's shares of 100.
+
+    UNKNOWN's share is spread over the others; each score is its floor plus its share of the
+    rest. Sorted by score, highest first (ties by name).
+    """
+    known = {t: max(0.0, float(shares.get(t, 0.0))) for t in SERVICE_EMOTIONS}
+    total = sum(known.values()) or 1.0
+    scores = {t: EMOTION_FLOORS.get(t, 0.0) + (100.0 - EMOTION_FLOORS.get(t, 0.0)) * v / total
+              for t, v in known.items()}
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def occluded(face_occluded: tuple[bool, float],
+             sunglasses: tuple[bool, float]) -> tuple[bool, float]:
+    """FaceOccluded: the service counts dark sunglasses as an occlusion (99.99 on a real answer)."""
+    if sunglasses[0] and not face_occluded[0]:
+        return True, sunglasses[1]
+    return face_occluded
+
+
 @dataclass
 class FaceView:
     """One detected face of one image, with its scripted overrides."""
@@ -76,7 +112,7 @@ class FaceView:
 
     def landmarks(self, every: bool) -> list[dict[str, Any]]:
         w, h = self.analysis.width, self.analysis.height
-        types = vision.LANDMARK_TYPES if every else DEFAULT_LANDMARKS
+        types = ALL_LANDMARKS if every else DEFAULT_LANDMARKS
         return [
             {"Type": t, "X": f32(self.face.landmarks[t][0] / w),
              "Y": f32(self.face.landmarks[t][1] / h)}
@@ -96,7 +132,7 @@ class FaceView:
 
     def _attribute_fields(self) -> dict[str, Any]:
         a = self.analysis.attributes(self.index)
-        emotions = sorted(a.emotions.items(), key=lambda kv: (-kv[1], kv[0]))
+        emotions = service_emotions(a.emotions)
         return {
             "AgeRange": {"Low": int(a.age_range[0]), "High": int(a.age_range[1])},
             "Smile": _flag(a.smile),
@@ -108,7 +144,7 @@ class FaceView:
             "EyesOpen": _flag(a.eyes_open),
             "MouthOpen": _flag(a.mouth_open),
             "Emotions": [{"Type": t, "Confidence": f32(c)} for t, c in emotions],
-            "FaceOccluded": _flag(a.face_occluded),
+            "FaceOccluded": _flag(occluded(a.face_occluded, a.sunglasses)),
             "EyeDirection": {"Yaw": f32(a.eye_direction[0]), "Pitch": f32(a.eye_direction[1]),
                              "Confidence": f32(a.eye_direction[2])},
         }

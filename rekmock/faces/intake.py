@@ -159,9 +159,7 @@ def load_image(
     if cached is None:
         rgb, width, height = decode(data)
         if width < MIN_SIDE or height < MIN_SIDE:
-            raise InvalidParameterException(
-                f"Image dimensions must be at least {MIN_SIDE}x{MIN_SIDE} pixels"
-            )
+            raise InvalidParameterException()  # the service words it no better
         cached = LoadedImage(key=key, rgb=rgb, width=width, height=height)
         _cache.put(cached)
     if location is None:

@@ -1,9 +1,11 @@
 """QualityFilter: which faces are good enough to index or search, and why not.
 
-The service documents the levels but not their numbers; these are rekmock's, measured on the
-vision package's scales (Confidence, Brightness and Sharpness 0..100, pose in degrees, face
-width in pixels of the original image). AUTO is MEDIUM. A face failing a bar gets every reason
-that applies, in the service's Reason vocabulary.
+The service documents the levels but not their numbers. These are set on the service's own
+scales (Brightness and Sharpness as calibrated in ``vision.image_quality``, Confidence 0..100,
+pose in degrees, face width in pixels of the original image) so that every face the recorded
+real answers indexed is indexed here too: a clear 40-px face at AUTO (real Sharpness 3-5 on
+small faces of group photos), a dim face at HIGH, near-profile faces. AUTO is MEDIUM. A face
+failing a bar gets every reason that applies, in the service's Reason vocabulary.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ class QualityBar:
 
 
 BARS: dict[str, QualityBar] = {
-    "LOW": QualityBar(50.0, 8.0, 2.0, 80.0, 70.0, 20.0),
-    "MEDIUM": QualityBar(80.0, 15.0, 5.0, 60.0, 50.0, 30.0),
-    "HIGH": QualityBar(95.0, 25.0, 10.0, 40.0, 35.0, 50.0),
+    "LOW": QualityBar(50.0, 5.0, 1.0, 85.0, 70.0, 20.0),
+    "MEDIUM": QualityBar(80.0, 10.0, 2.0, 75.0, 55.0, 30.0),
+    "HIGH": QualityBar(95.0, 20.0, 4.0, 50.0, 40.0, 50.0),
 }
 BARS["AUTO"] = BARS["MEDIUM"]
 

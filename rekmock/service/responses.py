@@ -6,10 +6,8 @@ Operations rekmock does not implement fall through to moto's own ``RekognitionRe
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +28,6 @@ from .handlers import Handler, load_all
 from .validation import validate
 
 log = logging.getLogger("rekmock")
-_LOGREF_NAMESPACE = uuid.UUID("5b0c1d8e-2f3a-4c5d-9e6f-7a8b9c0d1e2f")
 
 
 @dataclass
@@ -87,20 +84,14 @@ class RekognitionResponse(MotoRekognitionResponse):
 
 
 def _error_body(operation: str, error: RekognitionError, body: Any) -> tuple[str, dict[str, Any]]:
-    """The service's error document: ``__type``, ``Code``, ``Logref`` and ``Message``.
-
-    Logref is derived from the request, so the same bad request gets the same bytes back.
-    """
+    """The service's error document: ``__type``, ``Code`` and ``Message`` (current answers
+    carry no ``Logref``), so the same bad request gets the same bytes back."""
     try:
         shape = service_model().shape_for(error.code)
         status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
     except Exception:  # not a modelled error (ValidationException, SerializationException)
         status = 500 if isinstance(error, InternalServerError) else 400
-    raw = body if isinstance(body, bytes) else str(body or "").encode()
-    logref = uuid.uuid5(_LOGREF_NAMESPACE, f"{operation}/{error.code}/" + hashlib.sha256(
-        raw).hexdigest())
-    doc = {"__type": error.code, "Code": error.code, "Logref": str(logref),
-           "Message": error.message}
+    doc = {"__type": error.code, "Code": error.code, "Message": error.message}
     headers = {"status": status, "X-Amzn-Errortype": error.code,
                "Content-Type": "application/x-amz-json-1.1"}
     return json.dumps(doc), headers

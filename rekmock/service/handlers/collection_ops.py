@@ -13,7 +13,8 @@ DEFAULT_PAGE = 1000
 
 
 def collection_arn(ctx: Any, collection_id: str) -> str:
-    """The ARN as the service writes it (no ``arn:`` prefix)."""
+    """The ARN as CreateCollection writes it (no ``arn:`` prefix; DescribeCollection adds it,
+    as the developer guide's examples of each show)."""
     return f"aws:rekognition:{ctx.region}:{ctx.account_id}:collection/{collection_id}"
 
 
@@ -39,7 +40,7 @@ def create_collection(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     with backend.lock:
         if collection_id in backend.collections:
             raise ResourceAlreadyExistsException(
-                f"The collection id: {collection_id} already exists"
+                f"The collection id: {collection_id} already exists."
             )
         backend.collections[collection_id] = Collection(
             collection_id, arn, backend.ids, params.get("Tags")
@@ -54,7 +55,7 @@ def describe_collection(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         return {
             "FaceCount": coll.face_count,
             "FaceModelVersion": coll.face_model_version,
-            "CollectionARN": coll.arn,
+            "CollectionARN": f"arn:{coll.arn}",
             "CreationTimestamp": coll.created,
             "UserCount": len(coll.users),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...errors import InvalidParameterException
@@ -24,11 +25,17 @@ def compared_face(face: FaceView, expression: bool = False) -> dict[str, Any]:
     return {k: detail[k] for k in keep if k in detail}
 
 
-def largest_face(ctx: Any, image: dict[str, Any], quality_filter: str) -> FaceView:
-    """The largest face that passes the filter; InvalidParameterException when there is none."""
+def no_face_to_compare() -> InvalidParameterException:
+    """CompareFaces with no face in an image: the service answers only the generic message."""
+    return InvalidParameterException()
+
+
+def largest_face(ctx: Any, image: dict[str, Any], quality_filter: str,
+                 missing: Callable[[], InvalidParameterException] = no_face) -> FaceView:
+    """The largest face that passes the filter; ``missing()`` is raised when there is none."""
     faces = passing(faces_of(ctx.image(image), ctx.scripts), quality_filter)
     if not faces:
-        raise no_face()
+        raise missing()
     return faces[0]
 
 
@@ -43,11 +50,11 @@ def detect_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 def compare_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
     quality_filter = params.get("QualityFilter", "NONE")
     threshold = params.get("SimilarityThreshold", 80.0)
-    source = largest_face(ctx, params["SourceImage"], quality_filter)
+    source = largest_face(ctx, params["SourceImage"], quality_filter, no_face_to_compare)
     targets = faces_of(ctx.image(params["TargetImage"]), ctx.scripts)[:MAX_DETECTED]
     targets = passing(targets, quality_filter)
     if not targets:
-        raise no_face()
+        raise no_face_to_compare()
     scored = [(similarity(source, t, ctx.scripts), t) for t in targets]
     matches = sorted(
         ((s, t) for s, t in scored if s >= threshold), key=lambda st: (-st[0], st[1].index)

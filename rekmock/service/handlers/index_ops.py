@@ -63,7 +63,7 @@ def index_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
         if coll.deleted:
             raise not_found(coll.collection_id)
         rows, _ = coll.add_image(image.key, ext, refs_of(image.key, image.s3_location), new)
-        stored = [(coll.face(r, model_version=False), int(coll.index.face_indexes[r]))
+        stored = [(coll.face(r, model_version=False, stored=False), int(coll.index.face_indexes[r]))
                   for r in rows]
     by_index = {f.index: f for f in views}
     stored.sort(key=lambda fi: (-area(by_index[fi[1]]), fi[1]))

@@ -127,8 +127,8 @@ def _associate(ctx: Any, coll: Collection, params: dict[str, Any]) -> dict[str, 
                                               only_user=user.user_id)
                 confidence = sims.get(user.user_id, 0.0)
                 if confidence < threshold:
-                    failed.append({"FaceId": face_id, "UserId": user.user_id,
-                                   "Confidence": confidence, "Reasons": ["LOW_MATCH_CONFIDENCE"]})
+                    failed.append({"FaceId": face_id, "Confidence": confidence,  # no UserId,
+                                   "Reasons": ["LOW_MATCH_CONFIDENCE"]})  # as the service
                 else:
                     accepted.append(face_id)
             else:
@@ -141,7 +141,9 @@ def _associate(ctx: Any, coll: Collection, params: dict[str, Any]) -> dict[str, 
         return {
             "AssociatedFaces": [{"FaceId": f} for f in accepted],
             "UnsuccessfulFaceAssociations": failed,
-            "UserStatus": user.status,
+            # The service answers UPDATING while it adds faces to the user (real 2023-2024
+            # answers); with nothing added, the user's status as it stands.
+            "UserStatus": "UPDATING" if accepted else user.status,
         }
 
 
@@ -213,7 +215,8 @@ def search_users(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
             if row is None:
                 raise face_not_found()
             vector, refs, index = coll.probe_of(row)
-            sims = coll.user_similarities([(vector, refs, index, face_id)], ctx.scripts)
+            # The face itself counts: a face's own user comes back (real: Similarity 99.9999).
+            sims = coll.user_similarities([(vector, refs, index, None)], ctx.scripts)
         matches = user_matches(coll, sims, threshold,
                                params.get("MaxUsers", DEFAULT_MAX_USERS))
     out["UserMatches"] = matches
