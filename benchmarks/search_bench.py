@@ -86,7 +86,7 @@ def bench_memory(n: int = 200_000) -> None:
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     per_face = (after - before) / n
-    capacity_vectors = coll.index.capacity * 128 * 4 / n
+    capacity_vectors = coll.faces.index.capacity * 128 * 4 / n
     print(f"memory: {per_face:.0f} B/face in all ({n:,} faces); vector matrix "
           f"{capacity_vectors:.0f} B/face incl. doubling slack; beyond the vector: "
           f"{per_face - capacity_vectors:.0f} B/face (each face its own ImageId)")

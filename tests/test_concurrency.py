@@ -73,9 +73,9 @@ def test_collection_state_under_threads() -> None:
     with ThreadPoolExecutor(THREADS) as pool:
         survivors = [f for ids in pool.map(work, range(THREADS)) for f in ids]
     assert coll.face_count == len(survivors) == THREADS * 250
-    assert sorted(coll.index.face_ids) == sorted(survivors)
+    assert sorted(coll.faces.index.face_ids) == sorted(survivors)
     for face_id in survivors[::97]:
-        assert coll.index.face_ids[coll.index.row_of[face_id]] == face_id
+        assert coll.faces.index.face_ids[coll.faces.index.row_of[face_id]] == face_id
 
 
 class _NoScripts:

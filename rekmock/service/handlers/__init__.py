@@ -1,8 +1,8 @@
 """One function per Rekognition operation, registered by name.
 
-A handler takes the request context and the validated parameters and returns the response
-dict. Handlers never touch HTTP or OpenCV: the context gives them images and state, the
-analysis module gives them faces.
+A handler takes the request context and the validated parameters, calls the backend (which owns
+the rules about state, and its locks) and returns the response dict. Handlers never touch HTTP,
+locks or OpenCV: the context gives them images and state, the analysis module gives them faces.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-Handler = Callable[[Any, dict[str, Any]], dict[str, Any]]
+from ..context import Context
+
+Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
 
 
