@@ -6,22 +6,35 @@ Everything here is stored in moto's backends, so it is isolated per test and res
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from .backend.backends import RekognitionBackend, rekognition_backends, scripts_for
-from .backend.scripts import Celebrity, ImageLike, Scripts, celebrity_id, image_ref
+from .backend.scripts import (
+    Celebrity,
+    ImageLike,
+    Scripts,
+    celebrity_id,
+    image_ref,
+    image_source,
+)
 from .botocore_model import service_model
+from .defaults import (
+    CELEBRITY_MATCH_CONFIDENCE,
+    DIFFERENT_PERSON_SIMILARITY,
+    SAME_PERSON_SIMILARITY,
+)
 
-_GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")
+GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")  # KnownGender types
 
 
 def _read(photo: bytes | str | os.PathLike[str]) -> bytes:
-    if isinstance(photo, (bytes, bytearray)):
-        return bytes(photo)
-    with open(os.fspath(photo), "rb") as fh:
-        return fh.read()
+    data = image_source(photo)
+    if not isinstance(data, bytes):
+        raise TypeError("a celebrity's photos are bytes or file paths")
+    return data
 
 
 class RekognitionState:
@@ -53,7 +66,8 @@ class RekognitionState:
             self.scripts.face_fields.setdefault(key, {}).update(fields)
 
     def same_person(
-        self, a: ImageLike, b: ImageLike, similarity: float = 99.0, face_a: int = 0, face_b: int = 0
+        self, a: ImageLike, b: ImageLike, similarity: float = SAME_PERSON_SIMILARITY,
+        face_a: int = 0, face_b: int = 0,
     ) -> None:
         """Make face ``face_a`` of ``a`` and ``face_b`` of ``b`` match at ``similarity``."""
         if not 0.0 <= similarity <= 100.0:
@@ -63,21 +77,23 @@ class RekognitionState:
             self.scripts.pairs[pair] = float(similarity)
 
     def different_person(
-        self, a: ImageLike, b: ImageLike, similarity: float = 5.0, face_a: int = 0, face_b: int = 0
+        self, a: ImageLike, b: ImageLike, similarity: float = DIFFERENT_PERSON_SIMILARITY,
+        face_a: int = 0, face_b: int = 0,
     ) -> None:
-        """Make the two faces score ``similarity`` (low by default): never a match at 80."""
+        """Make the two faces score ``similarity`` (low by default): never a match at the default
+        threshold."""
         self.same_person(a, b, similarity, face_a, face_b)
 
     def add_celebrity(
         self,
         name: str,
-        photos: list[bytes | str | os.PathLike[str]] = (),  # type: ignore[assignment]
-        urls: list[str] = (),  # type: ignore[assignment]
+        photos: Sequence[bytes | str | os.PathLike[str]] = (),
+        urls: Sequence[str] = (),
         known_gender: str | None = None,
     ) -> str:
         """Register a celebrity recognised by face vector in ``photos``; return its stable Id."""
-        if known_gender is not None and known_gender not in _GENDERS:
-            raise ValueError(f"known_gender must be one of {_GENDERS}")
+        if known_gender is not None and known_gender not in GENDERS:
+            raise ValueError(f"known_gender must be one of {GENDERS}")
         celeb = Celebrity(
             id=celebrity_id(name),
             name=name,
@@ -90,7 +106,8 @@ class RekognitionState:
         return celeb.id
 
     def set_celebrity(
-        self, image: ImageLike, celebrity: str, face: int = 0, match_confidence: float = 99.0
+        self, image: ImageLike, celebrity: str, face: int = 0,
+        match_confidence: float = CELEBRITY_MATCH_CONFIDENCE,
     ) -> None:
         """Recognise face ``face`` of ``image`` as the registered celebrity with Id ``celebrity``,
         at ``match_confidence``, whatever the face vectors say."""

@@ -103,3 +103,21 @@ def test_scripted_pose_counts_in_quality_filters(client, rek) -> None:
     assert resp["FaceRecords"] == []
     assert resp["UnindexedFaces"][0]["Reasons"] == ["EXTREME_POSE"]
     assert resp["UnindexedFaces"][0]["FaceDetail"]["Pose"]["Yaw"] == 85.0
+
+
+def test_one_image_parser_for_every_form(tmp_path) -> None:
+    from rekmock.backend.scripts import image_ref, image_source
+
+    path = tmp_path / "x.jpg"
+    path.write_bytes(b"abc")
+    assert image_source(path) == image_source(str(path)) == b"abc"
+    assert image_source({"Bytes": b"abc"}) == b"abc"
+    assert image_source({"Bytes": "YWJj"}, base64_strings=True) == b"abc"
+    assert image_source(("b", "k")) == image_source({"Bucket": "b", "Name": "k"}) == (
+        image_source({"S3Object": {"Bucket": "b", "Name": "k"}})) == ("b", "k")
+    assert image_ref(path) == image_ref(b"abc") != image_ref(b"abd")
+    assert image_ref(("b", "k")) == ("s3", "b", "k")
+    with pytest.raises(ValueError, match="base64"):
+        image_source("%%%", base64_strings=True)
+    with pytest.raises(TypeError):
+        image_source(3)  # type: ignore[arg-type]
