@@ -7,6 +7,8 @@ locks or OpenCV: the context gives them images and state, the analysis module gi
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -28,9 +30,6 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 
 def load_all() -> dict[str, Handler]:
     """Import every handler module in this package so their operations register."""
-    import importlib
-    import pkgutil
-
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     return HANDLERS
