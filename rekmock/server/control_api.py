@@ -114,18 +114,20 @@ SCHEMAS["different-person"] = SCHEMAS["same-person"]
 
 def _explain(error: jsonschema.ValidationError) -> str:
     """One clear sentence for a schema violation."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    instance = error.instance if isinstance(error.instance, dict) else {}
     if error.validator == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in schema.get("required", ()) if k not in instance]
         return f"missing field(s): {', '.join(missing)}"
     if error.validator == "additionalProperties":
-        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        expected = ", ".join(error.schema.get("properties", {}))
-        return f"unknown field(s): {', '.join(unknown)}; expected {expected}"
+        known = list(schema.get("properties", {}))
+        unknown = sorted(set(instance) - set(known))
+        return f"unknown field(s): {', '.join(unknown)}; expected {', '.join(known)}"
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
     where = where.lstrip(".") or "body"
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    return f"{where} must be {schema['message']}" if "message" in schema else (
-        f"{where}: {error.message}")
+    if "message" in schema:
+        return f"{where} must be {schema['message']}"
+    return f"{where}: {error.message}"
 
 
 def checked(endpoint: str, body: Any) -> JsonDict:
