@@ -14,7 +14,7 @@ from rekmock.backend.face_index import FaceIndex, distance_limit, similarity_fro
 from rekmock.backend.pagination import decode_token, encode_token, page
 from rekmock.botocore_model import FACE_MODEL_VERSION
 from rekmock.errors import InvalidPaginationTokenException
-from tests.conftest import error_code, photo
+from tests.helpers import error_code, photo
 
 
 def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
@@ -172,7 +172,7 @@ def test_bad_collection_id_is_validation_error_and_creates_nothing(raw_client) -
 
 
 def test_regions_are_separate(rek, client) -> None:
-    from tests.conftest import strict_client
+    from tests.helpers import strict_client
 
     client.create_collection(CollectionId="c")
     west = strict_client(region_name="us-west-2")

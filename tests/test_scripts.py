@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import error_code, photo
+from .helpers import error_code, photo
 
 
 def test_set_face_overrides_any_field(client, rek) -> None:
@@ -20,7 +20,7 @@ def test_set_face_overrides_any_field(client, rek) -> None:
 
 
 def test_set_face_by_path_and_s3_location(client, rek, s3) -> None:
-    from .conftest import DATA
+    from .helpers import DATA
 
     rek.set_face(DATA / "hopper.jpg", Confidence=42.0)
     assert client.detect_faces(Image={"Bytes": photo("hopper.jpg")})["FaceDetails"][0][
