@@ -61,9 +61,7 @@ class RekognitionState:
         unknown = sorted(set(fields) - set(known))
         if unknown:
             raise ValueError(f"not FaceDetail fields: {unknown}; known: {sorted(known)}")
-        key = (image_ref(image), face)
-        with self.scripts.lock:
-            self.scripts.face_fields.setdefault(key, {}).update(fields)
+        self.scripts.set_fields(image_ref(image), face, fields)
 
     def same_person(
         self, a: ImageLike, b: ImageLike, similarity: float = SAME_PERSON_SIMILARITY,
@@ -72,9 +70,7 @@ class RekognitionState:
         """Make face ``face_a`` of ``a`` and ``face_b`` of ``b`` match at ``similarity``."""
         if not 0.0 <= similarity <= 100.0:
             raise ValueError("similarity is a percentage, 0..100")
-        pair = frozenset({(image_ref(a), face_a), (image_ref(b), face_b)})
-        with self.scripts.lock:
-            self.scripts.pairs[pair] = float(similarity)
+        self.scripts.set_pair((image_ref(a), face_a), (image_ref(b), face_b), float(similarity))
 
     def different_person(
         self, a: ImageLike, b: ImageLike, similarity: float = DIFFERENT_PERSON_SIMILARITY,
@@ -101,8 +97,7 @@ class RekognitionState:
             known_gender=known_gender,
             photos=[_read(p) for p in photos],
         )
-        with self.scripts.lock:
-            self.scripts.celebrities[celeb.id] = celeb
+        self.scripts.add_celebrity(celeb)
         return celeb.id
 
     def set_celebrity(
@@ -111,9 +106,8 @@ class RekognitionState:
     ) -> None:
         """Recognise face ``face`` of ``image`` as the registered celebrity with Id ``celebrity``,
         at ``match_confidence``, whatever the face vectors say."""
-        if celebrity not in self.scripts.celebrities:
+        if self.scripts.celebrity(celebrity) is None:
             raise KeyError(f"no celebrity registered with Id {celebrity!r}")
         if not 0.0 <= match_confidence <= 100.0:
             raise ValueError("match_confidence is a percentage, 0..100")
-        with self.scripts.lock:
-            self.scripts.celebrity_faces[(image_ref(image), face)] = (celebrity, match_confidence)
+        self.scripts.set_celebrity(image_ref(image), face, celebrity, match_confidence)

@@ -167,8 +167,7 @@ class FaceStore:
         if not refs:
             return {}
         probe = {(r, index) for r in refs}
-        with scripts.lock:
-            pairs = list(scripts.pairs)
+        pairs = scripts.scripted_pairs()
         others: set[tuple[ImageRef, int]] = set()
         for pair in pairs:
             items = list(pair)

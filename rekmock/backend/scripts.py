@@ -87,10 +87,45 @@ class Scripts:
     """Per-account scripted answers; reset with the rest of moto's state."""
 
     face_fields: dict[tuple[ImageRef, int], dict[str, Any]] = field(default_factory=dict)
-    pairs: dict[frozenset, float] = field(default_factory=dict)
+    pairs: dict[frozenset[tuple[ImageRef, int]], float] = field(default_factory=dict)
     celebrity_faces: dict[tuple[ImageRef, int], tuple[str, float]] = field(default_factory=dict)
     celebrities: dict[str, Celebrity] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- writes (from RekognitionState); each takes the lock ------------------------------------
+
+    def set_fields(self, ref: ImageRef, face: int, fields: dict[str, Any]) -> None:
+        with self.lock:
+            self.face_fields.setdefault((ref, face), {}).update(fields)
+
+    def set_pair(self, a: tuple[ImageRef, int], b: tuple[ImageRef, int], similarity: float) -> None:
+        with self.lock:
+            self.pairs[frozenset({a, b})] = similarity
+
+    def add_celebrity(self, celebrity: Celebrity) -> None:
+        with self.lock:
+            self.celebrities[celebrity.id] = celebrity
+
+    def set_celebrity(self, ref: ImageRef, face: int, celebrity_id: str, confidence: float) -> None:
+        with self.lock:
+            if celebrity_id not in self.celebrities:
+                raise KeyError(f"no celebrity registered with Id {celebrity_id!r}")
+            self.celebrity_faces[(ref, face)] = (celebrity_id, confidence)
+
+    # -- reads (from the service) ---------------------------------------------------------------
+
+    def gallery(self) -> list[Celebrity]:
+        """Every registered celebrity, by Id."""
+        with self.lock:
+            return sorted(self.celebrities.values(), key=lambda c: c.id)
+
+    def celebrity(self, celebrity_id: str) -> Celebrity | None:
+        with self.lock:
+            return self.celebrities.get(celebrity_id)
+
+    def scripted_pairs(self) -> list[frozenset[tuple[ImageRef, int]]]:
+        with self.lock:
+            return list(self.pairs)
 
     def fields_for(self, refs: list[ImageRef], index: int) -> dict[str, Any]:
         out: dict[str, Any] = {}

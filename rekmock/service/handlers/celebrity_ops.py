@@ -54,9 +54,7 @@ def _celebrity_fields(celeb: Celebrity) -> dict[str, Any]:
 @operation("RecognizeCelebrities")
 def recognize_celebrities(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     faces = faces_of(ctx.image(params["Image"]), ctx.scripts)[:MAX_FACES]
-    with ctx.scripts.lock:
-        celebrities = sorted(ctx.scripts.celebrities.values(), key=lambda c: c.id)
-    gallery = [(c, _reference_faces(ctx, c)) for c in celebrities] if faces else []
+    gallery = [(c, _reference_faces(ctx, c)) for c in ctx.scripts.gallery()] if faces else []
     recognised, unrecognised = [], []
     for face in faces:
         found = _recognise(ctx, face, gallery)
@@ -75,7 +73,7 @@ def recognize_celebrities(ctx: Context, params: dict[str, Any]) -> dict[str, Any
 
 @operation("GetCelebrityInfo")
 def get_celebrity_info(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    celeb = ctx.scripts.celebrities.get(params["Id"])
+    celeb = ctx.scripts.celebrity(params["Id"])
     if celeb is None:
         raise ResourceNotFoundException()
     return _celebrity_fields(celeb)
