@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .weights import mtcnn_nets
+from .weights import MtcnnNets, mtcnn_nets
 
 PNET_THRESHOLD = 0.6
 RNET_THRESHOLD = 0.7
@@ -102,7 +102,7 @@ def _crops(img: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
     return _normalise(out).transpose(0, 2, 1, 3).copy()
 
 
-def _stage1(nets, img: np.ndarray, min_face: float) -> np.ndarray:
+def _stage1(nets: MtcnnNets, img: np.ndarray, min_face: float) -> np.ndarray:
     h, w = img.shape[:2]
     scale = float(PNET_CELL) / min_face
     min_layer = min(h, w) * scale
@@ -148,7 +148,7 @@ def _stage1(nets, img: np.ndarray, min_face: float) -> np.ndarray:
     return out
 
 
-def _stage2(nets, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def _stage2(nets: MtcnnNets, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     if boxes.shape[0] == 0:
         return boxes
     nets.rnet.setInput(_crops(img, boxes, RNET_SIZE))
@@ -162,7 +162,9 @@ def _stage2(nets, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return _square(_regress(boxes[pick], reg[pick]))
 
 
-def _stage3(nets, img: np.ndarray, boxes: np.ndarray, threshold: float) -> list[Candidate]:
+def _stage3(
+    nets: MtcnnNets, img: np.ndarray, boxes: np.ndarray, threshold: float
+) -> list[Candidate]:
     if boxes.shape[0] == 0:
         return []
     boxes = np.fix(boxes)
