@@ -70,6 +70,17 @@ GAZE_UNSEEN = (0.0, 0.0, 10.0)  # EyeDirection when the eyes cannot be seen
 SKIN_DEFAULT_LEVEL = 128.0  # grey level assumed when no cheek is visible
 OCCLUSION_DEFAULT = 0.2  # probability when nose or cheeks cannot be measured
 OCCLUSION_Z = 3.5  # chroma z-score beyond which a pixel is not skin
+SMILE_LIFT, SMILE_LIFT_GAIN = 0.02, 25.0  # mouth-corner lift (iod) and its weight
+SMILE_WIDTH, SMILE_WIDTH_GAIN = 0.95, 8.0  # mouth width (iod) and its weight
+SMILE_CASCADE_WEIGHT, SMILE_BIAS = 1.2, 0.6  # the cascade's vote, and the prior against a smile
+GLASSES_GAIN = 10.0
+SUNGLASSES_GAIN = 20.0
+BEARD_DARKNESS, MUSTACHE_DARKNESS = 0.25, 0.3  # darkness relative to the cheeks
+HAIR_DARKNESS_GAIN = 12.0
+HAIR_TEXTURE, HAIR_TEXTURE_GAIN = 4.0, 0.3  # Laplacian texture beyond the cheeks'
+OCCLUDED_SHARE, OCCLUSION_GAIN = 0.6, 10.0  # share of non-skin pixels on nose and chin
+SURPRISE_EAR, SURPRISE_EAR_SPREAD = 0.30, 0.03  # wide-open eyes
+SURPRISE_BROW, SURPRISE_BROW_SPREAD = 0.45, 0.05  # raised brows: eye-to-brow height (iod)
 HAPPY_SHARE = 95.0  # Emotions: HAPPY's share at a certain smile
 SURPRISE_SHARE = 0.9  # ... SURPRISED's share of what HAPPY leaves
 REST_SHARES = {"CALM": 0.82, "SAD": 0.05, "CONFUSED": 0.04, "ANGRY": 0.03, "DISGUSTED": 0.02,
@@ -175,7 +186,9 @@ def smile(ctx: FaceContext, n: np.ndarray, iod: float) -> float:
     centre_y = (n[62, 1] + n[66, 1]) / 2.0
     lift = centre_y - (n[48, 1] + n[54, 1]) / 2.0
     cascade_hit = _smile_cascade(ctx, iod)
-    return _sigmoid((lift - 0.02) * 25.0 + (mouth_w - 0.95) * 8.0 + 1.2 * cascade_hit - 0.6)
+    return _sigmoid((lift - SMILE_LIFT) * SMILE_LIFT_GAIN
+                    + (mouth_w - SMILE_WIDTH) * SMILE_WIDTH_GAIN
+                    + SMILE_CASCADE_WEIGHT * cascade_hit - SMILE_BIAS)
 
 
 def _edge_rows(gray: np.ndarray) -> float:
@@ -196,7 +209,7 @@ def eyeglasses(ctx: FaceContext, iod: float) -> float:
     under_l = _rect(ctx.gray, p[36, 0], p[41, 1], p[39, 0], p[41, 1] + UNDER_EYE_DEPTH * iod)
     under_r = _rect(ctx.gray, p[42, 0], p[46, 1], p[45, 0], p[46, 1] + UNDER_EYE_DEPTH * iod)
     edges = _edge_rows(bridge) + 0.5 * (_edge_rows(under_l) + _edge_rows(under_r)) / 2.0
-    return _sigmoid((edges - GLASSES_EDGES) * 10.0)
+    return _sigmoid((edges - GLASSES_EDGES) * GLASSES_GAIN)
 
 
 def sunglasses(ctx: FaceContext, iod: float, skin: float, p_glasses: float) -> float:
@@ -207,7 +220,7 @@ def sunglasses(ctx: FaceContext, iod: float, skin: float, p_glasses: float) -> f
     eye_r = _rect(ctx.gray, p[42, 0], p[43, 1] - EYE_MARGIN * iod, p[45, 0],
                   p[46, 1] + EYE_MARGIN * iod)
     eye_ratio = (_mean(eye_l, skin) + _mean(eye_r, skin)) / (2.0 * max(skin, 1.0))
-    return _sigmoid((SUNGLASSES_EYE_RATIO - eye_ratio) * 20.0) * (0.5 + 0.5 * p_glasses)
+    return _sigmoid((SUNGLASSES_EYE_RATIO - eye_ratio) * SUNGLASSES_GAIN) * (0.5 + 0.5 * p_glasses)
 
 
 def _iris_offset(gray: np.ndarray, eye: np.ndarray) -> tuple[float, float, float] | None:
@@ -288,8 +301,10 @@ def facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float) -> t
     lip_dark = 1.0 - _mean(lip, skin) / max(skin, 1.0)
     chin_tex = _texture(chin) - skin_tex
     lip_tex = _texture(lip) - skin_tex
-    beard = _sigmoid((chin_dark - 0.25) * 12.0 + (chin_tex - 4.0) * 0.3)
-    mustache = _sigmoid((lip_dark - 0.3) * 12.0 + (lip_tex - 4.0) * 0.3)
+    beard = _sigmoid((chin_dark - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
+                     + (chin_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
+    mustache = _sigmoid((lip_dark - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
+                        + (lip_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
     return beard, mustache
 
 
@@ -318,14 +333,15 @@ def occlusion(ctx: FaceContext, iod: float) -> float:
     for probe in probes:
         z = np.abs(probe[:, 1:].astype(np.float32) - mu) / sd
         shares.append(float((z.max(axis=1) > OCCLUSION_Z).mean()))
-    return _sigmoid((float(np.mean(shares)) - 0.6) * 10.0)
+    return _sigmoid((float(np.mean(shares)) - OCCLUDED_SHARE) * OCCLUSION_GAIN)
 
 
 def emotions(n: np.ndarray, ear: float, p_smile: float, p_mouth: float) -> dict[str, float]:
     """Shares of 100: HAPPY from the smile, SURPRISED from open mouth, wide eyes and raised
     brows (normalised points ``n``), CALM and the small rest from what remains."""
     brow_raise = float(((n[19, 1] + n[24, 1]) / 2.0) * -1.0)  # eye-to-brow height, in iods
-    p_surprise = p_mouth * _sigmoid((ear - 0.30) / 0.03) * _sigmoid((brow_raise - 0.45) / 0.05)
+    p_surprise = (p_mouth * _sigmoid((ear - SURPRISE_EAR) / SURPRISE_EAR_SPREAD)
+                  * _sigmoid((brow_raise - SURPRISE_BROW) / SURPRISE_BROW_SPREAD))
     happy = HAPPY_SHARE * p_smile
     surprised = (100.0 - happy) * SURPRISE_SHARE * p_surprise
     rest = 100.0 - happy - surprised
