@@ -81,33 +81,36 @@ IMAGE = {
         {**_S3_LOCATION, "not": {"anyOf": [{"required": ["Bytes"]}, {"required": ["S3Object"]}]}},
     ],
 }
-_FACE = {"type": "integer", "minimum": 0, "message": "a non-negative integer"}
-_PERCENT = {"type": "number", "minimum": 0, "maximum": 100, "message": "a percentage, 0..100"}
-_NAME = {"type": "string", "minLength": 1, "message": "a non-empty string"}
+FACE_INDEX = {"type": "integer", "minimum": 0, "message": "a non-negative integer"}
+PERCENT = {"type": "number", "minimum": 0, "maximum": 100, "message": "a percentage, 0..100"}
+NON_EMPTY = {"type": "string", "minLength": 1, "message": "a non-empty string"}
 
 
-def _body(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+def body_schema(
+    required: dict[str, Any], optional: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An endpoint's body: these members (``required`` must be there), no others."""
     return {"type": "object", "properties": {**required, **(optional or {})},
             "required": list(required), "additionalProperties": False}
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
-    "set-face": _body(
+    "set-face": body_schema(
         {"image": IMAGE, "fields": {"type": "object", "minProperties": 1,
                                     "message": "a non-empty object of FaceDetail members"}},
-        {"face": _FACE},
+        {"face": FACE_INDEX},
     ),
-    "same-person": _body({"a": IMAGE, "b": IMAGE},
-                         {"similarity": _PERCENT, "face_a": _FACE, "face_b": _FACE}),
-    "add-celebrity": _body({"name": _NAME}, {
+    "same-person": body_schema({"a": IMAGE, "b": IMAGE},
+                         {"similarity": PERCENT, "face_a": FACE_INDEX, "face_b": FACE_INDEX}),
+    "add-celebrity": body_schema({"name": NON_EMPTY}, {
         "photos": {"type": "array", "items": IMAGE, "message": "a list of images"},
         "urls": {"type": "array", "items": {"type": "string"}, "message": "a list of strings"},
         "known_gender": {"enum": [*GENDERS, None],
                          "message": f"one of {', '.join(GENDERS)} or null"},
     }),
-    "set-celebrity": _body({"image": IMAGE, "celebrity": _NAME},
-                           {"face": _FACE, "match_confidence": _PERCENT}),
-    "reset": _body({}),
+    "set-celebrity": body_schema({"image": IMAGE, "celebrity": NON_EMPTY},
+                           {"face": FACE_INDEX, "match_confidence": PERCENT}),
+    "reset": body_schema({}),
 }
 SCHEMAS["different-person"] = SCHEMAS["same-person"]
 
@@ -134,7 +137,10 @@ def checked(endpoint: str, body: Any) -> JsonDict:
     """``body`` if it fits the endpoint's schema, else BadRequest saying why."""
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object")
-    validator = jsonschema.Draft202012Validator(SCHEMAS[endpoint])
+    schema = SCHEMAS.get(endpoint)
+    if schema is None:  # a bug: every endpoint has a schema (tests/test_control_api.py)
+        raise RuntimeError(f"no request schema for {endpoint}")
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
     if errors:
         raise BadRequest(_explain(errors[0]))
@@ -145,13 +151,14 @@ def checked(endpoint: str, body: Any) -> JsonDict:
 # Server side: checked JSON in, RekognitionState call, JSON out.
 
 
-def _image(value: Any) -> ImageSource:
+def image_of(value: Any) -> ImageSource:
+    """A checked control-API image: its bytes (from base64) or its S3 (bucket, name)."""
     return image_source(value, base64_strings=True)
 
 
 def _photo_bytes(value: Any, what: str, account_id: str) -> bytes:
     """A celebrity's reference photo: the bytes themselves (read from S3 now if a location)."""
-    image = _image(value)
+    image = image_of(value)
     if isinstance(image, tuple):
         try:
             data = intake.read_s3({"Bucket": image[0], "Name": image[1]}, account_id, "aws")
@@ -167,14 +174,14 @@ def _photo_bytes(value: Any, what: str, account_id: str) -> bytes:
 
 
 def set_face(body: JsonDict, account_id: str) -> JsonDict:
-    RekognitionState(account_id).set_face(_image(body["image"]), body.get("face", 0),
+    RekognitionState(account_id).set_face(image_of(body["image"]), body.get("face", 0),
                                           **body["fields"])
     return {}
 
 
 def _pair(body: JsonDict, account_id: str, default: float) -> JsonDict:
     RekognitionState(account_id).same_person(
-        _image(body["a"]), _image(body["b"]), float(body.get("similarity", default)),
+        image_of(body["a"]), image_of(body["b"]), float(body.get("similarity", default)),
         body.get("face_a", 0), body.get("face_b", 0),
     )
     return {}
@@ -198,7 +205,7 @@ def add_celebrity(body: JsonDict, account_id: str) -> JsonDict:
 
 def set_celebrity(body: JsonDict, account_id: str) -> JsonDict:
     RekognitionState(account_id).set_celebrity(
-        _image(body["image"]), body["celebrity"], body.get("face", 0),
+        image_of(body["image"]), body["celebrity"], body.get("face", 0),
         float(body.get("match_confidence", CELEBRITY_MATCH_CONFIDENCE)),
     )
     return {}
