@@ -16,24 +16,24 @@ import io
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import median_ms as shared_median_ms  # noqa: E402
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> float:
     from botocore.exceptions import ClientError
 
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+    def call() -> None:
         with contextlib.suppress(ClientError):  # a crop with no face still gets an answer
             fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+
+    return shared_median_ms(call, runs)
 
 
 def import_cost() -> tuple[float, float]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from rekmock import mock_rekognition  # noqa: E402
 from rekmock.backend.collection import Collection  # noqa: E402
 from rekmock.backend.ids import IdFactory  # noqa: E402
+from tests.helpers import median_ms as shared_median_ms  # noqa: E402
 
 PHOTOS = ("obama.jpg", "obama2.jpg", "biden.jpg", "hopper.jpg", "astronaut.png")
 
@@ -42,14 +43,8 @@ def unit_vectors(n: int, seed: int = 0, chunk: int = 200_000) -> np.ndarray:
     return out
 
 
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    return shared_median_ms(fn, repeat, warm=True)
 
 
 def bench_search(size: int, repeat: int) -> None:
@@ -86,7 +81,7 @@ def bench_memory(n: int = 200_000) -> None:
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     per_face = (after - before) / n
-    capacity_vectors = coll.index.capacity * 128 * 4 / n
+    capacity_vectors = coll.faces.index.capacity * 128 * 4 / n
     print(f"memory: {per_face:.0f} B/face in all ({n:,} faces); vector matrix "
           f"{capacity_vectors:.0f} B/face incl. doubling slack; beyond the vector: "
           f"{per_face - capacity_vectors:.0f} B/face (each face its own ImageId)")

@@ -11,11 +11,7 @@ analysis, which is what a test suite reusing a few photos pays per call.
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,22 +23,9 @@ import boto3
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def start_server(log: Any) -> tuple[subprocess.Popen[bytes], str]:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    proc = subprocess.Popen([sys.executable, "-m", "rekmock", "serve", "--port", "0"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = re.search(r"on (http://127\.0\.0\.1:\d+);", Path(log.name).read_text())
-        if found:
-            return proc, found.group(1)
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise SystemExit(f"server did not start:\n{Path(log.name).read_text()}")
+from tests.helpers import ServerProcess  # noqa: E402
 
 
 def client(url: str, pool: int) -> Any:
@@ -81,8 +64,9 @@ def main() -> None:
     args = parser.parse_args()
     image = Path(args.image).read_bytes()
 
-    with tempfile.NamedTemporaryFile("w+b", suffix=".log") as log:
-        proc, url = (None, args.endpoint_url) if args.endpoint_url else start_server(log)
+    with tempfile.TemporaryDirectory() as scratch:
+        proc = None if args.endpoint_url else ServerProcess(Path(scratch) / "serve.log")
+        url = args.endpoint_url or proc.url
         try:
             t0 = time.perf_counter()
             client(url, 1).detect_faces(Image={"Bytes": image})
@@ -95,8 +79,7 @@ def main() -> None:
                       f"p95 {q[18]:.1f} ms ({len(ms)} requests)")
         finally:
             if proc is not None:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=20)
+                proc.stop()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """AWS error responses, as Rekognition names and words them.
 
-Each class is a moto ``ServiceException`` so moto's serializer writes the JSON error body
-(``__type`` and ``message``) with the model's HTTP status.
+Each class is a moto ``ServiceException`` (a ``code`` and a ``message``);
+``rekmock.service.responses`` writes the JSON error body (``__type``, ``Code``, ``Logref``,
+``Message``) with the model's HTTP status.
 """
 
 from __future__ import annotations

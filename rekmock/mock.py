@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import moto.rekognition
 import moto.rekognition.models
@@ -20,7 +20,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from .backend.backends import RekognitionBackend, rekognition_backends
 from .scripting import RekognitionState
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Callable[..., Any])  # a test function or a test class
 
 
 def install() -> None:
@@ -28,8 +28,8 @@ def install() -> None:
     from .service import urls
 
     RekognitionBackend.urls_module = urls
-    moto.rekognition.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
-    moto.rekognition.models.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
+    moto.rekognition.rekognition_backends = rekognition_backends  # type: ignore[assignment]
+    moto.rekognition.models.rekognition_backends = rekognition_backends  # type: ignore[assignment]
 
 
 class MockRekognition:
@@ -56,18 +56,26 @@ class MockRekognition:
     def __call__(self, func: T) -> T:
         install()
         # mock_aws decorates functions and classes (every test method isolated, TestCase too).
-        return self._mock(func)  # type: ignore[arg-type, return-value]
+        return self._mock(func)  # type: ignore[return-value]
 
 
-def mock_rekognition(func: Callable[..., Any] | type | None = None) -> Any:
+@overload
+def mock_rekognition(func: T) -> T: ...
+
+
+@overload
+def mock_rekognition(func: None = None) -> MockRekognition: ...
+
+
+def mock_rekognition(func: T | None = None) -> T | MockRekognition:
     """Use as ``@mock_rekognition``, ``@mock_rekognition()``, or ``with mock_rekognition() as rek``.
 
     Inside, boto3 Rekognition clients reach rekmock and every other AWS service reaches moto.
     The context manager gives a :class:`~rekmock.scripting.RekognitionState` for scripting answers.
+    Typed like moto's ``mock_aws``: a decorated function or class keeps its own type.
     """
     if func is None:
         return MockRekognition()
     if inspect.isclass(func) or callable(func):
         return MockRekognition()(func)
     raise TypeError("mock_rekognition decorates a function or a class")
-

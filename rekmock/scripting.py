@@ -6,22 +6,35 @@ Everything here is stored in moto's backends, so it is isolated per test and res
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from .backend.backends import RekognitionBackend, rekognition_backends, scripts_for
-from .backend.scripts import Celebrity, ImageLike, Scripts, celebrity_id, image_ref
+from .backend.scripts import (
+    Celebrity,
+    ImageLike,
+    Scripts,
+    celebrity_id,
+    image_ref,
+    image_source,
+)
 from .botocore_model import service_model
+from .defaults import (
+    CELEBRITY_MATCH_CONFIDENCE,
+    DIFFERENT_PERSON_SIMILARITY,
+    SAME_PERSON_SIMILARITY,
+)
 
-_GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")
+GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")  # KnownGender types
 
 
 def _read(photo: bytes | str | os.PathLike[str]) -> bytes:
-    if isinstance(photo, (bytes, bytearray)):
-        return bytes(photo)
-    with open(os.fspath(photo), "rb") as fh:
-        return fh.read()
+    data = image_source(photo)
+    if not isinstance(data, bytes):
+        raise TypeError("a celebrity's photos are bytes or file paths")
+    return data
 
 
 class RekognitionState:
@@ -48,36 +61,35 @@ class RekognitionState:
         unknown = sorted(set(fields) - set(known))
         if unknown:
             raise ValueError(f"not FaceDetail fields: {unknown}; known: {sorted(known)}")
-        key = (image_ref(image), face)
-        with self.scripts.lock:
-            self.scripts.face_fields.setdefault(key, {}).update(fields)
+        self.scripts.set_fields(image_ref(image), face, fields)
 
     def same_person(
-        self, a: ImageLike, b: ImageLike, similarity: float = 99.0, face_a: int = 0, face_b: int = 0
+        self, a: ImageLike, b: ImageLike, similarity: float = SAME_PERSON_SIMILARITY,
+        face_a: int = 0, face_b: int = 0,
     ) -> None:
         """Make face ``face_a`` of ``a`` and ``face_b`` of ``b`` match at ``similarity``."""
         if not 0.0 <= similarity <= 100.0:
             raise ValueError("similarity is a percentage, 0..100")
-        pair = frozenset({(image_ref(a), face_a), (image_ref(b), face_b)})
-        with self.scripts.lock:
-            self.scripts.pairs[pair] = float(similarity)
+        self.scripts.set_pair((image_ref(a), face_a), (image_ref(b), face_b), float(similarity))
 
     def different_person(
-        self, a: ImageLike, b: ImageLike, similarity: float = 5.0, face_a: int = 0, face_b: int = 0
+        self, a: ImageLike, b: ImageLike, similarity: float = DIFFERENT_PERSON_SIMILARITY,
+        face_a: int = 0, face_b: int = 0,
     ) -> None:
-        """Make the two faces score ``similarity`` (low by default): never a match at 80."""
+        """Make the two faces score ``similarity`` (low by default): never a match at the default
+        threshold."""
         self.same_person(a, b, similarity, face_a, face_b)
 
     def add_celebrity(
         self,
         name: str,
-        photos: list[bytes | str | os.PathLike[str]] = (),  # type: ignore[assignment]
-        urls: list[str] = (),  # type: ignore[assignment]
+        photos: Sequence[bytes | str | os.PathLike[str]] = (),
+        urls: Sequence[str] = (),
         known_gender: str | None = None,
     ) -> str:
         """Register a celebrity recognised by face vector in ``photos``; return its stable Id."""
-        if known_gender is not None and known_gender not in _GENDERS:
-            raise ValueError(f"known_gender must be one of {_GENDERS}")
+        if known_gender is not None and known_gender not in GENDERS:
+            raise ValueError(f"known_gender must be one of {GENDERS}")
         celeb = Celebrity(
             id=celebrity_id(name),
             name=name,
@@ -85,21 +97,20 @@ class RekognitionState:
             known_gender=known_gender,
             photos=[_read(p) for p in photos],
         )
-        with self.scripts.lock:
-            self.scripts.celebrities[celeb.id] = celeb
+        self.scripts.add_celebrity(celeb)
         return celeb.id
 
     def set_celebrity(
-        self, image: ImageLike, celebrity: str, face: int = 0, match_confidence: float = 99.0
+        self, image: ImageLike, celebrity: str, face: int = 0,
+        match_confidence: float = CELEBRITY_MATCH_CONFIDENCE,
     ) -> None:
         """Recognise face ``face`` of ``image`` as the registered celebrity with Id ``celebrity``,
         at ``match_confidence``, whatever the face vectors say."""
-        if celebrity not in self.scripts.celebrities:
+        if self.scripts.celebrity(celebrity) is None:
             raise KeyError(f"no celebrity registered with Id {celebrity!r}")
         if not 0.0 <= match_confidence <= 100.0:
             raise ValueError("match_confidence is a percentage, 0..100")
-        with self.scripts.lock:
-            self.scripts.celebrity_faces[(image_ref(image), face)] = (celebrity, match_confidence)
+        self.scripts.set_celebrity(image_ref(image), face, celebrity, match_confidence)
 
     # -- stored video and Face Liveness (issue 12) ---------------------------------------------
 
@@ -116,9 +127,7 @@ class RekognitionState:
         unknown = sorted(set(fields) - set(service_model().shape_for("FaceDetail").members))
         if unknown:
             raise ValueError(f"not FaceDetail fields: {unknown}")
-        key = (self._frame_ref(video, timestamp), face)
-        with self.scripts.lock:
-            self.scripts.face_fields.setdefault(key, {}).update(fields)
+        self.scripts.set_fields(self._frame_ref(video, timestamp), face, fields)
 
     def video_person_is(self, video: bytes | str | os.PathLike[str], image: ImageLike,
                         similarity: float = 99.0, face: int = 0, timestamp: int | None = None,
@@ -127,36 +136,27 @@ class RekognitionState:
         ``image_face`` of ``image`` score ``similarity``, e.g. against an indexed photo."""
         if not 0.0 <= similarity <= 100.0:
             raise ValueError("similarity is a percentage, 0..100")
-        frame = self._frame_ref(video, timestamp)
-        pair = frozenset({(frame, face), (image_ref(image), image_face)})
-        with self.scripts.lock:
-            self.scripts.pairs[pair] = float(similarity)
+        self.scripts.set_pair((self._frame_ref(video, timestamp), face),
+                              (image_ref(image), image_face), float(similarity))
 
     def set_video_celebrity(self, video: bytes | str | os.PathLike[str], celebrity: str,
                             face: int = 0, timestamp: int | None = None,
                             match_confidence: float = 99.0) -> None:
         """Like ``set_celebrity`` for face ``face`` of the video's frames (a timestamp, or all)."""
-        if celebrity not in self.scripts.celebrities:
-            raise KeyError(f"no celebrity registered with Id {celebrity!r}")
         if not 0.0 <= match_confidence <= 100.0:
             raise ValueError("match_confidence is a percentage, 0..100")
-        key = (self._frame_ref(video, timestamp), face)
-        with self.scripts.lock:
-            self.scripts.celebrity_faces[key] = (celebrity, match_confidence)
+        self.scripts.set_celebrity(self._frame_ref(video, timestamp), face, celebrity,
+                                   match_confidence)
 
     def hold_video_jobs(self, polls: int, region: str = "us-east-1") -> None:
         """Video jobs started from now on answer IN_PROGRESS to their first ``polls`` Gets (and
         notify SNS when they turn final), to exercise a polling loop."""
-        from .backend.jobs import video_state
-
         if polls < 0:
             raise ValueError("polls is a count, >= 0")
-        video_state(self.backend(region)).hold_polls = polls
+        self.backend(region).video.hold_polls = polls
 
     def _session(self, session_id: str, region: str) -> Any:
-        from .backend.jobs import video_state
-
-        found = video_state(self.backend(region)).sessions.get(session_id)
+        found = self.backend(region).video.session(session_id)
         if found is None:
             raise KeyError(f"no Face Liveness session {session_id!r} in {region}")
         return found

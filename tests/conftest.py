@@ -1,136 +1,34 @@
-"""Shared test set-up: every Rekognition response a test produces is checked against the schema
-generated from the botocore model (strictly), and every error against AWS's error body shape."""
+"""Fixtures of the test suite, built on the rekmock pytest plugin's own (``rekognition_mock``,
+``s3_client``); shared helpers live in ``tests/helpers.py``."""
 
 from __future__ import annotations
 
-import io
-import json
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
-import jsonschema
 import pytest
-import regex
-from botocore.config import Config
-from PIL import Image
 
-from rekmock import RekognitionState, mock_rekognition
+from rekmock import RekognitionState
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
-SCHEMAS = ROOT / "schemas"
-sys.path.insert(0, str(ROOT))
-
-
-def _aws_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
-    if isinstance(instance, str) and not regex.fullmatch(pattern, instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match AWS pattern {pattern!r}")
-
-
-StrictValidator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, {"x-aws-pattern": _aws_pattern}
-)
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "__type": {"type": "string"},
-        "Message": {"type": "string"},
-        "Code": {"type": "string"},
-    },
-    "required": ["__type", "Code", "Message"],
-    "additionalProperties": False,
-}
-_schemas: dict[str, dict[str, Any]] = {}
-CHECKED: list[str] = []  # operations whose raw responses were validated, for a sanity test
-
-
-def schema_for(operation: str) -> dict[str, Any]:
-    if operation not in _schemas:
-        _schemas[operation] = json.loads((SCHEMAS / f"{operation}.json").read_text())
-    return _schemas[operation]
-
-
-def validate_response(operation: str, status: int, body: bytes) -> None:
-    """Raise if a raw response body does not fit the model's output shape or AWS's error shape."""
-    doc = json.loads(body or b"{}")
-    if status >= 300:
-        jsonschema.validate(doc, ERROR_SCHEMA)
-        return
-    schema = schema_for(operation)
-    root = {"$defs": schema["$defs"], **schema["output"]}
-    StrictValidator(root).validate(doc)
-    CHECKED.append(operation)
-
-
-def _check_raw(http_response: Any, model: Any, **_: Any) -> None:
-    validate_response(model.name, http_response.status_code, http_response.content)
-
-
-def strict_client(service: str = "rekognition", **kwargs: Any) -> Any:
-    """A boto3 client whose every Rekognition response is schema-checked."""
-    client = boto3.client(service, region_name=kwargs.pop("region_name", "us-east-1"), **kwargs)
-    if service == "rekognition":
-        client.meta.events.register("after-call.rekognition", _check_raw)
-    return client
-
-
-def unvalidated_client(**kwargs: Any) -> Any:
-    """A schema-checked client that sends whatever it is given (no client-side validation)."""
-    return strict_client(config=Config(parameter_validation=False), **kwargs)
+from .helpers import strict_client, unvalidated_client
 
 
 @pytest.fixture
-def rek() -> Iterator[RekognitionState]:
-    with mock_rekognition() as state:
-        yield state
+def rek(rekognition_mock: RekognitionState) -> RekognitionState:
+    """The plugin's mock for this test (its scripting handle)."""
+    return rekognition_mock
 
 
 @pytest.fixture
-def client(rek: RekognitionState) -> Any:
+def client(rekognition_mock: RekognitionState) -> Any:
+    """A Rekognition client under the plugin's mock whose every response is schema-checked."""
     return strict_client()
 
 
 @pytest.fixture
-def raw_client(rek: RekognitionState) -> Any:
+def raw_client(rekognition_mock: RekognitionState) -> Any:
     return unvalidated_client()
 
 
 @pytest.fixture
-def s3(rek: RekognitionState) -> Any:
-    return boto3.client("s3", region_name="us-east-1")
-
-
-def photo(name: str) -> bytes:
-    return (DATA / name).read_bytes()
-
-
-def group_photo(*names: str) -> bytes:
-    """One group photo made of several test photos at their own sizes."""
-    ims = [Image.open(io.BytesIO(photo(n))).convert("RGB") for n in names]
-    canvas = Image.new("RGB", (sum(i.width for i in ims), max(i.height for i in ims)), "white")
-    x = 0
-    for im in ims:
-        canvas.paste(im, (x, 0))
-        x += im.width
-    out = io.BytesIO()
-    canvas.save(out, "JPEG", quality=92)
-    return out.getvalue()
-
-
-def index_photos(client: Any, names: tuple[str, ...], collection: str = "c") -> dict[str, str]:
-    """Create ``collection`` holding the largest face of each photo (ExternalImageId = file
-    name); return file name -> FaceId."""
-    client.create_collection(CollectionId=collection)
-    out = {}
-    for name in names:
-        resp = client.index_faces(CollectionId=collection, Image={"Bytes": photo(name)},
-                                  ExternalImageId=name, MaxFaces=1, QualityFilter="NONE")
-        out[name] = resp["FaceRecords"][0]["Face"]["FaceId"]
-    return out
-
-
-def error_code(exc_info: Any) -> str:
-    return exc_info.value.response["Error"]["Code"]
+def s3(s3_client: Any) -> Any:
+    return s3_client

@@ -16,7 +16,7 @@ import pytest
 
 from rekmock.cli import draw
 from rekmock.cli.main import main
-from tests.conftest import DATA, ROOT
+from tests.helpers import DATA, ROOT
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
@@ -177,6 +177,7 @@ def test_serve_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
 
 
+@pytest.mark.slow
 def test_console_script_has_no_traceback() -> None:
     """The installed ``rekmock`` command, as a user runs it."""
     exe = shutil.which("rekmock") or str(Path(sys.executable).with_name("rekmock"))

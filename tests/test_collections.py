@@ -9,12 +9,13 @@ import uuid
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError
+from botocore.paginate import TokenDecoder, TokenEncoder
 
 from rekmock.backend.face_index import FaceIndex, distance_limit, similarity_from_distance
 from rekmock.backend.pagination import decode_token, encode_token, page
 from rekmock.botocore_model import FACE_MODEL_VERSION
 from rekmock.errors import InvalidPaginationTokenException
-from tests.conftest import error_code, photo
+from tests.helpers import error_code, photo
 
 
 def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
@@ -71,7 +72,11 @@ def test_pagination_tokens() -> None:
     third, last = page(keys, "x", token, 2)
     assert second == ["k2", "k3"] and third == ["k4"] and last is None
     assert decode_token("x", encode_token("x", "k1")) == "k1"
-    for bad in ("garbage!", encode_token("other", "k1"), "e30="):
+    # botocore's own encoding, as moto's paginator uses it
+    assert TokenDecoder().decode(encode_token("x", "k1")) == {"kind": "x", "after": "k1"}
+    not_a_dict, wrong_type = TokenEncoder().encode([1]), TokenEncoder().encode({"kind": "x",
+                                                                              "after": 3})
+    for bad in ("garbage!", encode_token("other", "k1"), "e30=", not_a_dict, wrong_type, "\u00e9"):
         with pytest.raises(InvalidPaginationTokenException):
             decode_token("x", bad)
 
@@ -174,7 +179,7 @@ def test_bad_collection_id_is_validation_error_and_creates_nothing(raw_client) -
 
 
 def test_regions_are_separate(rek, client) -> None:
-    from tests.conftest import strict_client
+    from tests.helpers import strict_client
 
     client.create_collection(CollectionId="c")
     west = strict_client(region_name="us-west-2")

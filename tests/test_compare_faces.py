@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import error_code, group_photo, photo
+from .helpers import error_code, group_photo, photo
 
 
 def _compare(client, source: str | bytes, target: str | bytes, **kw) -> dict:

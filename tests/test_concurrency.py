@@ -9,7 +9,7 @@ import numpy as np
 
 from rekmock.backend.collection import Collection
 from rekmock.backend.ids import IdFactory
-from tests.conftest import photo, strict_client
+from tests.helpers import photo, strict_client
 
 THREADS = 8
 ROUNDS = 6
@@ -23,9 +23,10 @@ def test_threads_index_search_delete(rek, client) -> None:
     clients = [strict_client() for _ in range(THREADS)]
     barrier = threading.Barrier(THREADS)
 
-    def work(t: int) -> tuple[list[str], list[str]]:
+    def work(t: int) -> tuple[list[tuple[str, str]], list[str]]:
         c = clients[t]
-        kept, deleted = [], []
+        kept: list[tuple[str, str]] = []
+        deleted: list[str] = []
         barrier.wait()
         for r in range(ROUNDS):
             name = PHOTOS[(t + r) % len(PHOTOS)]
@@ -39,21 +40,24 @@ def test_threads_index_search_delete(rek, client) -> None:
                 assert out["DeletedFaces"] == [face_id]
                 deleted.append(face_id)
             else:
-                kept.append(face_id)
+                kept.append((face_id, name))
         return kept, deleted
 
     with ThreadPoolExecutor(THREADS) as pool:
         results = list(pool.map(work, range(THREADS)))
-    kept = [f for k, _ in results for f in k]
+    kept_from = {f: name for k, _ in results for f, name in k}
+    kept = list(kept_from)
     deleted = [f for _, d in results for f in d]
     assert len(set(kept + deleted)) == THREADS * ROUNDS  # never two ids alike
     listed = [f["FaceId"] for f in client.list_faces(CollectionId="c")["Faces"]]
     assert sorted(listed) == sorted(kept)
     assert client.describe_collection(CollectionId="c")["FaceCount"] == len(kept)
-    # Every kept face still finds its identical twins (same photo, other threads/rounds).
-    probe = kept[0]
-    twins = client.search_faces(CollectionId="c", FaceId=probe, FaceMatchThreshold=99.9)
-    assert probe not in [m["Face"]["FaceId"] for m in twins["FaceMatches"]]
+    # Every kept face still finds exactly its identical twins (the same photo indexed by other
+    # threads and rounds), never itself, never a deleted face.
+    for probe, name in kept_from.items():
+        found = client.search_faces(CollectionId="c", FaceId=probe, FaceMatchThreshold=99.9)
+        twins = {f for f, other in kept_from.items() if other == name} - {probe}
+        assert twins and {m["Face"]["FaceId"] for m in found["FaceMatches"]} == twins
 
 
 def test_collection_state_under_threads() -> None:
@@ -73,9 +77,9 @@ def test_collection_state_under_threads() -> None:
     with ThreadPoolExecutor(THREADS) as pool:
         survivors = [f for ids in pool.map(work, range(THREADS)) for f in ids]
     assert coll.face_count == len(survivors) == THREADS * 250
-    assert sorted(coll.index.face_ids) == sorted(survivors)
+    assert sorted(coll.faces.index.face_ids) == sorted(survivors)
     for face_id in survivors[::97]:
-        assert coll.index.face_ids[coll.index.row_of[face_id]] == face_id
+        assert coll.faces.index.face_ids[coll.faces.index.row_of[face_id]] == face_id
 
 
 class _NoScripts:

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from .conftest import error_code, photo
+from .helpers import error_code, photo
 
 
 def _encode(im: Image.Image, fmt: str, **kw) -> bytes:
@@ -61,6 +61,7 @@ def test_decompression_bomb_is_refused_quickly(client) -> None:
     assert error_code(exc) == "ImageTooLargeException"
 
 
+@pytest.mark.slow
 def test_hostile_images_stay_under_1gb_of_memory(tmp_path) -> None:
     """Peak RSS of a fresh process fed bombs and huge images, measured by the OS."""
     bomb = tmp_path / "bomb.png"

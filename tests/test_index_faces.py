@@ -12,7 +12,7 @@ from PIL import Image
 
 from rekmock import mock_rekognition
 from rekmock.botocore_model import FACE_MODEL_VERSION
-from tests.conftest import error_code, group_photo, photo, strict_client
+from tests.helpers import error_code, group_photo, photo, strict_client
 
 
 def is_uuid(value: str) -> bool:

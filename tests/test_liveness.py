@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import DATA, error_code, photo
+from .helpers import DATA, error_code, photo
 
 
 def test_new_session_is_created_and_unknown_session_is_not_found(client: Any) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from .conftest import ROOT
+import pytest
+
+from .helpers import ROOT
 
 
+@pytest.mark.slow
 def test_schemas_are_fresh() -> None:
     out = subprocess.run([sys.executable, str(ROOT / "schemas" / "generate.py"), "--check"],
                          capture_output=True, text=True, timeout=120)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import error_code, photo
+from .helpers import error_code, photo
 
 
 def test_set_face_overrides_any_field(client, rek) -> None:
@@ -20,7 +20,7 @@ def test_set_face_overrides_any_field(client, rek) -> None:
 
 
 def test_set_face_by_path_and_s3_location(client, rek, s3) -> None:
-    from .conftest import DATA
+    from .helpers import DATA
 
     rek.set_face(DATA / "hopper.jpg", Confidence=42.0)
     assert client.detect_faces(Image={"Bytes": photo("hopper.jpg")})["FaceDetails"][0][
@@ -103,3 +103,21 @@ def test_scripted_pose_counts_in_quality_filters(client, rek) -> None:
     assert resp["FaceRecords"] == []
     assert resp["UnindexedFaces"][0]["Reasons"] == ["EXTREME_POSE"]
     assert resp["UnindexedFaces"][0]["FaceDetail"]["Pose"]["Yaw"] == 85.0
+
+
+def test_one_image_parser_for_every_form(tmp_path) -> None:
+    from rekmock.backend.scripts import image_ref, image_source
+
+    path = tmp_path / "x.jpg"
+    path.write_bytes(b"abc")
+    assert image_source(path) == image_source(str(path)) == b"abc"
+    assert image_source({"Bytes": b"abc"}) == b"abc"
+    assert image_source({"Bytes": "YWJj"}, base64_strings=True) == b"abc"
+    assert image_source(("b", "k")) == image_source({"Bucket": "b", "Name": "k"}) == (
+        image_source({"S3Object": {"Bucket": "b", "Name": "k"}})) == ("b", "k")
+    assert image_ref(path) == image_ref(b"abc") != image_ref(b"abd")
+    assert image_ref(("b", "k")) == ("s3", "b", "k")
+    with pytest.raises(ValueError, match="base64"):
+        image_source("%%%", base64_strings=True)
+    with pytest.raises(TypeError):
+        image_source(3)  # type: ignore[arg-type]

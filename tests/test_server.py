@@ -32,57 +32,9 @@ from botocore.exceptions import ClientError
 
 from rekmock.control import Client, ControlError
 from rekmock.server.app import Server, operation_name
-from tests.conftest import DATA, ROOT, error_code, photo
+from tests.helpers import DATA, ENV, ROOT, ServerProcess, error_code, photo
 
-ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
-READY = re.compile(r"on (http://127\.0\.0\.1:\d+);")
-
-
-class ServerProcess:
-    """A ``python -m rekmock serve --port 0`` subprocess, its URL and its log file."""
-
-    def __init__(self, log_path: Path, *args: str) -> None:
-        self.log_path = log_path
-        self._log = open(log_path, "w+b")  # noqa: SIM115 - closed in stop()
-        env = {**os.environ, **ENV}
-        env.pop("MOTO_PORT", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rekmock", "serve", "--port", "0", *args],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._log,
-        )
-        self.url = self._wait_ready()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def _wait_ready(self) -> str:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            found = READY.search(self.log())
-            if found:
-                return found.group(1)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"rekmock serve did not start:\n{self.log()}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return int(self.proc.returncode)
+pytestmark = pytest.mark.slow  # a rekmock serve subprocess, aws-cli
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import error_code, group_photo, index_photos, photo
+from tests.helpers import error_code, group_photo, index_photos, photo
 
 PHOTOS = ("obama.jpg", "obama2.jpg", "biden.jpg", "hopper.jpg")
 

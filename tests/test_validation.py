@@ -14,7 +14,7 @@ from rekmock.errors import (
 )
 from rekmock.service.validation import validate
 
-from .conftest import error_code, photo
+from .helpers import error_code, photo
 
 PNG = {"Bytes": base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()}
 

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import DATA, error_code, index_photos, photo
+from .helpers import DATA, error_code, index_photos, photo
 
 BUCKET = "videos"
 CLIP = "two_people.mp4"

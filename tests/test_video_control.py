@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from rekmock.control import Client, ControlError
-from tests.conftest import DATA, photo
 from tests.test_server import ServerProcess, client, module_server, server, unique  # noqa: F401
+
+from .helpers import DATA, photo
 
 
 def test_control_liveness_flow(server: ServerProcess) -> None:  # noqa: F811

@@ -1,24 +1,38 @@
 """The backend: all of rekmock's state, per account and region, reset with moto's.
 
-Collections (with their faces, users and search index) live in each regional backend. Scripted
-answers and the celebrity gallery are account-wide, like the service's celebrity catalogue, and
-live in the account's ``global`` backend. moto's own canned Rekognition operations (DetectLabels,
-DetectText, ...) are inherited unchanged.
+Collections (with their faces, users and search index), their tags and the idempotency records
+of ClientRequestTokens live in each regional backend. Scripted answers and the celebrity gallery
+are account-wide, like the service's celebrity catalogue, and live in the account's ``global``
+backend. moto's own canned Rekognition operations (DetectLabels, DetectText, ...) are inherited
+unchanged. Locking: see :mod:`rekmock.backend.collection`.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, ClassVar
 
 from moto.core.base_backend import BackendDict
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
+from ..errors import (
+    IdempotentParameterMismatchException,
+    ResourceAlreadyExistsException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+)
+from .collection import Collection, collection_not_found
 from .ids import IdFactory
+from .jobs import VideoState
+from .pagination import page
 from .scripts import Scripts
 
 GLOBAL = "global"  # moto files the "global" slot under the partition name, "aws"
+MAX_TAGS = 200  # tags on one collection, in all
+TOKEN_PARAMETER = "ClientRequestToken"
 
 
 class RekognitionBackend(MotoRekognitionBackend):
@@ -38,9 +52,114 @@ class RekognitionBackend(MotoRekognitionBackend):
         super().__init__(region_name, account_id)
         self.lock = threading.RLock()
         self.ids = IdFactory(f"{account_id}/{region_name}")
-        self.collections: dict[str, Any] = {}
+        self.collections: dict[str, Collection] = {}
         self.scripts = Scripts()  # meaningful in the GLOBAL slot only
         self.idempotency: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self.video = VideoState()  # stored-video jobs and Face Liveness sessions
+
+    # -- collections ---------------------------------------------------------------------------
+
+    def collection_arn(self, collection_id: str) -> str:
+        """The ARN as the service writes it (no ``arn:`` prefix)."""
+        return f"aws:rekognition:{self.region_name}:{self.account_id}:collection/{collection_id}"
+
+    def create_collection(self, collection_id: str, tags: dict[str, str] | None) -> str:
+        """A new, empty collection; its ARN."""
+        arn = self.collection_arn(collection_id)
+        with self.lock:
+            if collection_id in self.collections:
+                raise ResourceAlreadyExistsException(
+                    f"The collection id: {collection_id} already exists."
+                )
+            self.collections[collection_id] = Collection(collection_id, arn, self.ids, tags)
+        return arn
+
+    def collection(self, collection_id: str) -> Collection:
+        """The collection, or ResourceNotFoundException as the service words it."""
+        with self.lock:
+            found = self.collections.get(collection_id)
+        if found is None or found.deleted:
+            raise collection_not_found(collection_id)
+        return found
+
+    def list_collections(
+        self, token: str | None, size: int
+    ) -> tuple[list[str], list[str], str | None]:
+        """One page: CollectionIds, their FaceModelVersions, and the NextToken."""
+        with self.lock:
+            chunk, next_token = page(sorted(self.collections), "collections", token, size)
+            versions = [self.collections[c].face_model_version for c in chunk]
+        return chunk, versions, next_token
+
+    def delete_collection(self, collection_id: str) -> None:
+        with self.lock:
+            coll = self.collections.pop(collection_id, None)
+            if coll is None:
+                raise collection_not_found(collection_id)
+            with coll.lock:
+                coll.deleted = True
+
+    # -- tags ----------------------------------------------------------------------------------
+
+    def _resource(self, arn: str, partition: str) -> Collection:
+        """The collection an ARN names (``arn:aws:...`` or the service's own ``aws:...`` form)
+        in this account and region."""
+        body = arn[4:] if arn.startswith("arn:") else arn
+        parts = body.split(":", 4)
+        if (
+            len(parts) == 5
+            and parts[0] == partition
+            and parts[1] == "rekognition"
+            and parts[2] == self.region_name
+            and parts[3] == self.account_id
+            and parts[4].startswith("collection/")
+        ):
+            found = self.collections.get(parts[4][len("collection/"):])
+            if found is not None and not found.deleted:
+                return found
+        raise ResourceNotFoundException(f"The resource {arn} does not exist")
+
+    def tag_resource(self, arn: str, partition: str, tags: dict[str, str]) -> None:
+        with self.lock:
+            coll = self._resource(arn, partition)
+            merged = {**coll.tags, **tags}
+            if len(merged) > MAX_TAGS:
+                raise ServiceQuotaExceededException(
+                    f"A resource can have at most {MAX_TAGS} tags; this request would make "
+                    f"{len(merged)}."
+                )
+            coll.tags = merged
+
+    def untag_resource(self, arn: str, partition: str, keys: list[str]) -> None:
+        with self.lock:
+            coll = self._resource(arn, partition)
+            coll.tags = {k: v for k, v in coll.tags.items() if k not in set(keys)}
+
+    def tags_of(self, arn: str, partition: str) -> dict[str, str]:
+        with self.lock:
+            return dict(sorted(self._resource(arn, partition).tags.items()))
+
+    # -- idempotency ---------------------------------------------------------------------------
+
+    def idempotent(
+        self, operation: str, params: dict[str, Any], run: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Run ``run`` once per ClientRequestToken: the same token with the same request repeats
+        the first answer; with a different request it is IdempotentParameterMismatchException."""
+        token = params.get(TOKEN_PARAMETER)
+        if token is None:
+            return run()
+        request = {k: v for k, v in params.items() if k != TOKEN_PARAMETER}
+        key = (operation, token)
+        with self.lock:
+            seen = self.idempotency.get(key)
+            if seen is not None:
+                if seen[0] != request:
+                    raise IdempotentParameterMismatchException()
+                return copy.deepcopy(seen[1])
+            result = run()
+            self.idempotency[key] = (copy.deepcopy(request), copy.deepcopy(result))
+            return result
 
 
 rekognition_backends: BackendDict[RekognitionBackend] = BackendDict(

@@ -5,8 +5,8 @@ more memory than the 128-float vector itself. Rows are dense (``0..count-1``): t
 by doubling and a deleted row is filled by the last one (swap-remove), so a search is one
 matrix-vector product over exactly the live rows, with no Python loop over faces.
 
-Nothing here locks: the owning :class:`~rekmock.backend.collection.Collection` holds its lock around
-every call. Nothing here knows about images, users or responses either.
+Nothing here locks: the owning :class:`~rekmock.backend.collection.Collection` holds its lock
+around every call. Nothing here knows about images, users or responses either.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import vision
+
 DIM = 128
 _INITIAL_CAPACITY = 64
 
 
 def similarity_from_distance(d: np.ndarray) -> np.ndarray:
     """Similarity (0..100, float64) for an array of descriptor distances: vision's mapping."""
-    from .. import vision
-
     return np.asarray(vision.similarity_from_distance(np.asarray(d, dtype=np.float64)))
 
 
@@ -33,8 +33,6 @@ def distance_limit(threshold: float) -> float:
     """The largest distance whose similarity is still >= ``threshold``, used to preselect
     candidates with one comparison per row (a little slack: the exact similarity is re-checked
     on the candidates)."""
-    from .. import vision
-
     return vision.distance_for_similarity(threshold) + 1e-3
 
 
@@ -162,8 +160,3 @@ class FaceIndex:
             return np.empty(0, dtype=np.float64)
         diff = self.vectors[rows].astype(np.float64) - np.asarray(query, dtype=np.float64)
         return np.sqrt(np.einsum("ij,ij->i", diff, diff))
-
-    def memory_bytes(self) -> int:
-        """Bytes held by the numpy columns (the Python id list and dict are extra)."""
-        return sum(a.nbytes for a in (self.vectors, self.sq_norms, self.boxes, self.confidences,
-                                      self.image_rows, self.face_indexes))

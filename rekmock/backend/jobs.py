@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .backends import RekognitionBackend
+from ..errors import IdempotentParameterMismatchException, ResourceNotFoundException
 
 IN_PROGRESS, SUCCEEDED, FAILED = "IN_PROGRESS", "SUCCEEDED", "FAILED"
 LIVENESS_TTL_SECONDS = 180  # a session and all its data expire 3 minutes after creation
@@ -58,7 +58,7 @@ class LivenessSession:
 
 @dataclass
 class VideoState:
-    """Jobs and sessions of one account in one region."""
+    """Jobs and sessions of one account in one region; every method takes the lock."""
 
     jobs: dict[str, Job] = field(default_factory=dict)
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)  # (operation, token) -> id
@@ -66,14 +66,56 @@ class VideoState:
     hold_polls: int = 0  # polls every new job stays IN_PROGRESS
     lock: threading.RLock = field(default_factory=threading.RLock)
 
+    def job_for_token(self, operation: str, token: str | None,
+                      request: dict[str, Any]) -> str | None:
+        """The JobId a repeated ClientRequestToken already started (None: a new request);
+        IdempotentParameterMismatchException when the same token came with another request."""
+        if token is None:
+            return None
+        with self.lock:
+            job_id = self.tokens.get((operation, token))
+            if job_id is None:
+                return None
+            if self.jobs[job_id].request != request:
+                raise IdempotentParameterMismatchException()
+            return job_id
 
-def video_state(backend: RekognitionBackend) -> VideoState:
-    """The backend's jobs and sessions (made on first use; reset with the backend)."""
-    with backend.lock:
-        state = backend.__dict__.get("_rekmock_video")
-        if state is None:
-            state = backend.__dict__["_rekmock_video"] = VideoState()
-        return state
+    def add_job(self, job: Job, operation: str, token: str | None) -> Job:
+        """Store a started job (the first one wins when two starts raced on one token)."""
+        with self.lock:
+            if token is not None:
+                first = self.tokens.setdefault((operation, token), job.job_id)
+                if first != job.job_id:
+                    return self.jobs[first]
+            self.jobs[job.job_id] = job
+            return job
+
+    def poll(self, job_id: str, api: str) -> tuple[Job, bool]:
+        """The job and whether this Get still sees it IN_PROGRESS (one held poll used up)."""
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None or job.api != api:
+                raise ResourceNotFoundException()
+            if job.polls_left > 0:
+                job.polls_left -= 1
+                return job, True
+            return job, False
+
+    def create_session(self, token: str | None, new_id: str,
+                       request: dict[str, Any]) -> str:
+        """A new liveness session's id, or the one a repeated ClientRequestToken created."""
+        key = ("CreateFaceLivenessSession", token or "")
+        with self.lock:
+            if token is not None and key in self.tokens:
+                return self.tokens[key]
+            self.sessions[new_id] = LivenessSession(new_id, dict(request))
+            if token is not None:
+                self.tokens[key] = new_id
+            return new_id
+
+    def session(self, session_id: str) -> LivenessSession | None:
+        with self.lock:
+            return self.sessions.get(session_id)
 
 
 def notification(job: Job, status: str) -> str:

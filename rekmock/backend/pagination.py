@@ -1,20 +1,24 @@
-"""Pagination of listings: opaque NextTokens and pages of sorted keys."""
+"""Pagination of listings: NextTokens in botocore's own encoding, pages of sorted keys.
+
+A token is ``botocore.paginate.TokenEncoder``'s encoding (as moto's paginator uses) of the kind
+of listing and the last key returned; anything else is InvalidPaginationTokenException.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
-import json
 from collections.abc import Sequence
 
+from botocore.paginate import TokenDecoder, TokenEncoder
+
 from ..errors import InvalidPaginationTokenException
+
+DEFAULT_PAGE = 1000  # ListFaces / ListCollections without MaxResults (the service's is larger)
 
 
 def encode_token(kind: str, after: str) -> str:
     """An opaque NextToken: the kind of listing and the last key returned."""
-    raw = json.dumps({"k": kind, "a": after}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode()
+    return str(TokenEncoder().encode({"kind": kind, "after": after}))
 
 
 def decode_token(kind: str, token: str | None) -> str | None:
@@ -22,10 +26,10 @@ def decode_token(kind: str, token: str | None) -> str | None:
     if token is None:
         return None
     try:
-        doc = json.loads(base64.urlsafe_b64decode(token.encode()))
-        if doc["k"] == kind and isinstance(doc["a"], str):
-            return doc["a"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError):
+        doc = TokenDecoder().decode(token)
+        if doc["kind"] == kind and isinstance(doc["after"], str):
+            return str(doc["after"])
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
         pass
     raise InvalidPaginationTokenException()
 

@@ -6,32 +6,53 @@ follows the photo whichever way a request passes it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 ImageRef = tuple[str, ...]  # ("sha256", hexdigest) or ("s3", bucket, name)
-ImageLike = Union[bytes, bytearray, str, "os.PathLike[str]", dict, tuple]
+ImageLike = bytes | bytearray | str | os.PathLike[str] | dict[str, Any] | tuple[str, str]
+ImageSource = bytes | tuple[str, str]  # the image's bytes, or its S3 (bucket, name)
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-def image_ref(image: ImageLike) -> ImageRef:
-    """Name an image: bytes or a path by content hash; ``{"S3Object": ...}``, ``{"Bucket", "Name"}``
-    or ``("bucket", "key")`` by S3 location."""
+def image_source(image: ImageLike, *, base64_strings: bool = False) -> ImageSource:
+    """The one parser of a scripted image: bytes, a file path, ``{"Bytes": ...}``, an S3
+    location ``{"S3Object": {"Bucket", "Name"}}``, ``{"Bucket", "Name"}`` or ``("bucket", "key")``.
+
+    ``base64_strings``: strings are base64 bytes, not paths (the control API's JSON form; a
+    server never reads its clients' paths)."""
     if isinstance(image, (bytes, bytearray)):
-        return ("sha256", hashlib.sha256(bytes(image)).hexdigest())
+        return bytes(image)
     if isinstance(image, tuple) and len(image) == 2:
-        return ("s3", str(image[0]), str(image[1]))
+        return (str(image[0]), str(image[1]))
     if isinstance(image, dict):
         if "Bytes" in image:
-            return image_ref(image["Bytes"])
-        loc = image.get("S3Object", image)
-        return ("s3", str(loc["Bucket"]), str(loc["Name"]))
-    with open(os.fspath(image), "rb") as fh:
-        return image_ref(fh.read())
+            return image_source(image["Bytes"], base64_strings=base64_strings)
+        location = image.get("S3Object", image)
+        return (str(location["Bucket"]), str(location["Name"]))
+    if isinstance(image, str) and base64_strings:
+        try:
+            return base64.b64decode(image, validate=True)
+        except binascii.Error:
+            raise ValueError("image bytes are not valid base64") from None
+    if isinstance(image, (str, os.PathLike)):
+        with open(os.fspath(image), "rb") as fh:
+            return fh.read()
+    raise TypeError(f"not an image: {type(image).__name__}")
+
+
+def image_ref(image: ImageLike) -> ImageRef:
+    """Name an image: bytes or a path by content hash, an S3 location by bucket and key."""
+    source = image_source(image)
+    if isinstance(source, bytes):
+        return ("sha256", hashlib.sha256(source).hexdigest())
+    return ("s3", *source)
 
 
 def refs_of(key: str, s3_location: tuple[str, str] | None) -> list[ImageRef]:
@@ -66,10 +87,45 @@ class Scripts:
     """Per-account scripted answers; reset with the rest of moto's state."""
 
     face_fields: dict[tuple[ImageRef, int], dict[str, Any]] = field(default_factory=dict)
-    pairs: dict[frozenset, float] = field(default_factory=dict)
+    pairs: dict[frozenset[tuple[ImageRef, int]], float] = field(default_factory=dict)
     celebrity_faces: dict[tuple[ImageRef, int], tuple[str, float]] = field(default_factory=dict)
     celebrities: dict[str, Celebrity] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- writes (from RekognitionState); each takes the lock ------------------------------------
+
+    def set_fields(self, ref: ImageRef, face: int, fields: dict[str, Any]) -> None:
+        with self.lock:
+            self.face_fields.setdefault((ref, face), {}).update(fields)
+
+    def set_pair(self, a: tuple[ImageRef, int], b: tuple[ImageRef, int], similarity: float) -> None:
+        with self.lock:
+            self.pairs[frozenset({a, b})] = similarity
+
+    def add_celebrity(self, celebrity: Celebrity) -> None:
+        with self.lock:
+            self.celebrities[celebrity.id] = celebrity
+
+    def set_celebrity(self, ref: ImageRef, face: int, celebrity_id: str, confidence: float) -> None:
+        with self.lock:
+            if celebrity_id not in self.celebrities:
+                raise KeyError(f"no celebrity registered with Id {celebrity_id!r}")
+            self.celebrity_faces[(ref, face)] = (celebrity_id, confidence)
+
+    # -- reads (from the service) ---------------------------------------------------------------
+
+    def gallery(self) -> list[Celebrity]:
+        """Every registered celebrity, by Id."""
+        with self.lock:
+            return sorted(self.celebrities.values(), key=lambda c: c.id)
+
+    def celebrity(self, celebrity_id: str) -> Celebrity | None:
+        with self.lock:
+            return self.celebrities.get(celebrity_id)
+
+    def scripted_pairs(self) -> list[frozenset[tuple[ImageRef, int]]]:
+        with self.lock:
+            return list(self.pairs)
 
     def fields_for(self, refs: list[ImageRef], index: int) -> dict[str, Any]:
         out: dict[str, Any] = {}

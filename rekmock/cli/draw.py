@@ -153,9 +153,9 @@ def _draw_face(canvas: np.ndarray, pen: _Pen, face: dict[str, Any],
     if pose and axes:
         centre = nose or ((x0 + x1) // 2, (y0 + y1) // 2)
         length = 0.45 * max(x1 - x0, 1)
-        axes = _pose_axes(pose.get("Yaw", 0.0), pose.get("Pitch", 0.0), pose.get("Roll", 0.0))
+        vectors = _pose_axes(pose.get("Yaw", 0.0), pose.get("Pitch", 0.0), pose.get("Roll", 0.0))
         for name in "xyz":
-            dx, dy = axes[name]
+            dx, dy = vectors[name]
             end = (round(centre[0] + length * dx), round(centre[1] + length * dy))
             cv2.arrowedLine(canvas, centre, end, AXIS_COLOURS[name], pen.thick + 1, cv2.LINE_AA,
                             tipLength=0.2)

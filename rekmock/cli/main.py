@@ -15,6 +15,7 @@ import sys
 import threading
 from typing import Any
 
+from ..defaults import MATCH_THRESHOLD
 from . import cache_cmd
 
 USAGE_ERROR = 2
@@ -39,7 +40,9 @@ def _read_photo(path: str) -> bytes:
         raise CliError(f"{path}: is a directory, not a photo") from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
+    from ..faces.intake import JPEG_MAGIC, PNG_MAGIC
+
+    if not data.startswith((JPEG_MAGIC, PNG_MAGIC)):
         raise CliError(f"{path}: not a JPEG or PNG image")
     return data
 
@@ -209,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("source", metavar="A", help="source photo (its largest face is used)")
     compare.add_argument("target", metavar="B", help="target photo")
     compare.add_argument(
-        "--threshold", type=_threshold, default=80.0, metavar="N",
-        help="SimilarityThreshold, 0-100 (default 80)",
+        "--threshold", type=_threshold, default=MATCH_THRESHOLD, metavar="N",
+        help=f"SimilarityThreshold, 0-100 (default {MATCH_THRESHOLD:g})",
     )
     compare.add_argument(
         "--draw", metavar="OUT.png", help="draw both photos side by side with matches linked"

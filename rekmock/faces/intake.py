@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 from ..errors import (
     ImageTooLargeException,
@@ -31,8 +31,8 @@ MIN_SIDE = 80
 # (cheap, and faces stay proportionally as large); anything else above it is refused.
 MAX_PIXELS = 40_000_000
 DECODE_LONG_SIDE = 2560
-_JPEG = b"\xff\xd8\xff"
-_PNG = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"  # how a JPEG or PNG file starts (its format is judged by content)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
 
 def decode(data: bytes) -> tuple[np.ndarray, int, int]:
     """Decode JPEG/PNG bytes to upright RGB; return pixels and the upright full-size dimensions."""
-    if not (data.startswith(_JPEG) or data.startswith(_PNG)):
+    if not (data.startswith((JPEG_MAGIC, PNG_MAGIC))):
         raise InvalidImageFormatException()
     try:
         im = Image.open(io.BytesIO(data), formats=("JPEG", "PNG"))
@@ -122,7 +122,7 @@ def decode(data: bytes) -> tuple[np.ndarray, int, int]:
             if im.size[0] * im.size[1] > MAX_PIXELS:
                 raise ImageTooLargeException()
         im.load()
-        orientation = im.getexif().get(0x0112, 1)
+        orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
         upright = ImageOps.exif_transpose(im) or im
         rgb = _to_rgb(upright)
     except (ImageTooLargeException, InvalidImageFormatException):

@@ -153,8 +153,8 @@ class Server:
         self._server.handle_error = self._handle_error  # type: ignore[method-assign]
         # Let in-flight requests finish (and log) before server_close returns, so "stopped" is
         # the last word and no answer is cut off.
-        self._server.daemon_threads = False
-        self._server.block_on_close = True
+        self._server.daemon_threads = False  # type: ignore[attr-defined]  # threaded=True
+        self._server.block_on_close = True  # type: ignore[attr-defined]
         self.host = host
         self.port = int(self._server.server_address[1])
         self._thread: threading.Thread | None = None

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from typing import Any
 
+from ..backend.scripts import ImageLike, image_source
+from ..defaults import (
+    CELEBRITY_MATCH_CONFIDENCE,
+    DIFFERENT_PERSON_SIMILARITY,
+    SAME_PERSON_SIMILARITY,
+)
 from .control_api import API_PREFIX, JsonDict
 
 
@@ -22,21 +27,12 @@ class ControlError(Exception):
         self.message = message
 
 
-def _encode_image(image: Any) -> Any:
-    """Bytes, a path, ``{"Bytes"}``, ``{"S3Object"}``, ``{"Bucket","Name"}`` or (bucket, name)."""
-    if isinstance(image, (bytes, bytearray)):
-        return base64.b64encode(bytes(image)).decode("ascii")
-    if isinstance(image, tuple) and len(image) == 2:
-        return {"Bucket": str(image[0]), "Name": str(image[1])}
-    if isinstance(image, dict):
-        if "Bytes" in image:
-            return _encode_image(image["Bytes"])
-        location = image.get("S3Object", image)
-        return {"Bucket": location["Bucket"], "Name": location["Name"]}
-    if isinstance(image, (str, os.PathLike)):
-        with open(os.fspath(image), "rb") as fh:
-            return _encode_image(fh.read())
-    raise TypeError(f"not an image: {type(image).__name__}")
+def _encode_image(image: ImageLike) -> JsonDict | str:
+    """An image as the control API's JSON takes it (parsed by the one image parser)."""
+    source = image_source(image)
+    if isinstance(source, bytes):
+        return base64.b64encode(source).decode("ascii")
+    return {"Bucket": source[0], "Name": source[1]}
 
 
 class Client:
@@ -69,25 +65,28 @@ class Client:
                 message = str(exc.reason)
             raise ControlError(exc.code, message) from None
 
-    def set_face(self, image: Any, face: int = 0, **fields: Any) -> None:
+    def set_face(self, image: ImageLike, face: int = 0, **fields: Any) -> None:
         """Override FaceDetail fields of face ``face`` (0 = largest) of ``image``."""
         self._post(f"{API_PREFIX}/set-face",
                    {"image": _encode_image(image), "face": face, "fields": fields})
 
     def same_person(
-        self, a: Any, b: Any, similarity: float = 99.0, face_a: int = 0, face_b: int = 0
+        self, a: ImageLike, b: ImageLike, similarity: float = SAME_PERSON_SIMILARITY,
+        face_a: int = 0, face_b: int = 0,
     ) -> None:
         """Make face ``face_a`` of ``a`` and ``face_b`` of ``b`` match at ``similarity``."""
         self._pair("same-person", a, b, similarity, face_a, face_b)
 
     def different_person(
-        self, a: Any, b: Any, similarity: float = 5.0, face_a: int = 0, face_b: int = 0
+        self, a: ImageLike, b: ImageLike, similarity: float = DIFFERENT_PERSON_SIMILARITY,
+        face_a: int = 0, face_b: int = 0,
     ) -> None:
-        """Make the two faces score ``similarity`` (low by default): never a match at 80."""
+        """Make the two faces score ``similarity`` (low by default): never a match at the default
+        threshold."""
         self._pair("different-person", a, b, similarity, face_a, face_b)
 
     def _pair(
-        self, endpoint: str, a: Any, b: Any, similarity: float, face_a: int, face_b: int
+        self, endpoint: str, a: ImageLike, b: ImageLike, similarity: float, face_a: int, face_b: int
     ) -> None:
         self._post(f"{API_PREFIX}/{endpoint}", {
             "a": _encode_image(a), "b": _encode_image(b), "similarity": similarity,
@@ -97,7 +96,7 @@ class Client:
     def add_celebrity(
         self,
         name: str,
-        photos: Iterable[Any] = (),
+        photos: Iterable[ImageLike] = (),
         urls: Iterable[str] = (),
         known_gender: str | None = None,
     ) -> str:
@@ -107,7 +106,8 @@ class Client:
         return str(self._post(f"{API_PREFIX}/add-celebrity", body)["Id"])
 
     def set_celebrity(
-        self, image: Any, celebrity: str, face: int = 0, match_confidence: float = 99.0
+        self, image: ImageLike, celebrity: str, face: int = 0,
+        match_confidence: float = CELEBRITY_MATCH_CONFIDENCE,
     ) -> None:
         """Recognise face ``face`` of ``image`` as the registered celebrity ``celebrity``."""
         self._post(f"{API_PREFIX}/set-celebrity", {

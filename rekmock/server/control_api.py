@@ -6,8 +6,9 @@ the method's argument names as JSON keys, acting on the account that moto gives 
 (``MOTO_ACCOUNT_ID``, else the ``x-moto-account-id`` header, else 123456789012).
 
 Images are base64 strings (the file's bytes), ``{"Bytes": base64}``, or an S3 location
-``{"Bucket": ..., "Name": ...}`` (also ``{"S3Object": {...}}``). Bad requests get a 400 with a
-JSON ``message``, never a traceback.
+``{"Bucket": ..., "Name": ...}`` (also ``{"S3Object": {...}}``). Request bodies are checked
+against JSON Schemas (``SCHEMAS``); bad requests get a 400 with a JSON ``message``, never a
+traceback.
 
 ::
 
@@ -26,15 +27,28 @@ JSON ``message``, never a traceback.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
+import jsonschema
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.base_backend import backend_lock
+from werkzeug.wrappers import Request
+
+from .. import __version__
+from ..backend.backends import rekognition_backends
+from ..backend.scripts import ImageSource, image_source
+from ..defaults import (
+    CELEBRITY_MATCH_CONFIDENCE,
+    DIFFERENT_PERSON_SIMILARITY,
+    SAME_PERSON_SIMILARITY,
+)
+from ..errors import RekognitionError
+from ..faces import intake
+from ..scripting import GENDERS, RekognitionState
 
 API_PREFIX = "/rekmock-api"
 log = logging.getLogger("rekmock.server")
@@ -47,44 +61,106 @@ class BadRequest(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# Server side: JSON in, RekognitionState call, JSON out.
+# Request bodies, as JSON Schemas. A "message" says what a value must be when it is not.
+
+_BASE64 = {"type": "string", "minLength": 4, "pattern": "^[A-Za-z0-9+/]+={0,2}$"}
+_S3_LOCATION = {
+    "type": "object",
+    "properties": {"Bucket": {"type": "string", "minLength": 1},
+                   "Name": {"type": "string", "minLength": 1}},
+    "required": ["Bucket", "Name"],
+}
+IMAGE: dict[str, Any] = {
+    "message": 'base64 bytes, {"Bytes": base64} or {"Bucket": ..., "Name": ...}',
+    "oneOf": [
+        _BASE64,
+        {"type": "object", "properties": {"Bytes": _BASE64}, "required": ["Bytes"],
+         "additionalProperties": False},
+        {"type": "object", "properties": {"S3Object": _S3_LOCATION}, "required": ["S3Object"],
+         "additionalProperties": False},
+        {**_S3_LOCATION, "not": {"anyOf": [{"required": ["Bytes"]}, {"required": ["S3Object"]}]}},
+    ],
+}
+FACE_INDEX: dict[str, Any] = {"type": "integer", "minimum": 0, "message": "a non-negative integer"}
+PERCENT: dict[str, Any] = {
+    "type": "number", "minimum": 0, "maximum": 100, "message": "a percentage, 0..100"
+}
+NON_EMPTY: dict[str, Any] = {"type": "string", "minLength": 1, "message": "a non-empty string"}
 
 
-def _b64(value: Any, what: str) -> bytes:
-    if not isinstance(value, str):
-        raise BadRequest(f"{what} must be a base64 string")
-    try:
-        data = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise BadRequest(f"{what} is not valid base64") from None
-    if not data:
-        raise BadRequest(f"{what} is empty")
-    return data
+def body_schema(
+    required: dict[str, Any], optional: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An endpoint's body: these members (``required`` must be there), no others."""
+    return {"type": "object", "properties": {**required, **(optional or {})},
+            "required": list(required), "additionalProperties": False}
 
 
-def _image(value: Any, what: str) -> bytes | tuple[str, str]:
-    """A control-API image as RekognitionState takes it: bytes, or (bucket, name)."""
-    if isinstance(value, str):
-        return _b64(value, what)
-    if isinstance(value, dict):
-        if "Bytes" in value:
-            return _b64(value["Bytes"], f"{what}.Bytes")
-        location = value.get("S3Object", value)
-        if isinstance(location, dict):
-            bucket, name = location.get("Bucket"), location.get("Name")
-            if isinstance(bucket, str) and isinstance(name, str) and bucket and name:
-                return (bucket, name)
-    raise BadRequest(
-        f"{what} must be base64 bytes, {{\"Bytes\": base64}} or {{\"Bucket\": ..., \"Name\": ...}}"
-    )
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "set-face": body_schema(
+        {"image": IMAGE, "fields": {"type": "object", "minProperties": 1,
+                                    "message": "a non-empty object of FaceDetail members"}},
+        {"face": FACE_INDEX},
+    ),
+    "same-person": body_schema({"a": IMAGE, "b": IMAGE},
+                         {"similarity": PERCENT, "face_a": FACE_INDEX, "face_b": FACE_INDEX}),
+    "add-celebrity": body_schema({"name": NON_EMPTY}, {
+        "photos": {"type": "array", "items": IMAGE, "message": "a list of images"},
+        "urls": {"type": "array", "items": {"type": "string"}, "message": "a list of strings"},
+        "known_gender": {"enum": [*GENDERS, None],
+                         "message": f"one of {', '.join(GENDERS)} or null"},
+    }),
+    "set-celebrity": body_schema({"image": IMAGE, "celebrity": NON_EMPTY},
+                           {"face": FACE_INDEX, "match_confidence": PERCENT}),
+    "reset": body_schema({}),
+}
+SCHEMAS["different-person"] = SCHEMAS["same-person"]
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """One clear sentence for a schema violation."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    if error.validator == "required":
+        missing = [k for k in schema.get("required", ()) if k not in instance]
+        return f"missing field(s): {', '.join(missing)}"
+    if error.validator == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        unknown = sorted(set(instance) - set(known))
+        return f"unknown field(s): {', '.join(unknown)}; expected {', '.join(known)}"
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    where = where.lstrip(".") or "body"
+    if "message" in schema:
+        return f"{where} must be {schema['message']}"
+    return f"{where}: {error.message}"
+
+
+def checked(endpoint: str, body: Any) -> JsonDict:
+    """``body`` if it fits the endpoint's schema, else BadRequest saying why."""
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    schema = SCHEMAS.get(endpoint)
+    if schema is None:  # a bug: every endpoint has a schema (tests/test_control_api.py)
+        raise RuntimeError(f"no request schema for {endpoint}")
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
+    if errors:
+        raise BadRequest(_explain(errors[0]))
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Server side: checked JSON in, RekognitionState call, JSON out.
+
+
+def image_of(value: Any) -> ImageSource:
+    """A checked control-API image: its bytes (from base64) or its S3 (bucket, name)."""
+    return image_source(value, base64_strings=True)
 
 
 def _photo_bytes(value: Any, what: str, account_id: str) -> bytes:
     """A celebrity's reference photo: the bytes themselves (read from S3 now if a location)."""
-    from ..errors import RekognitionError
-    from ..faces import intake
-
-    image = _image(value, what)
+    image = image_of(value)
     if isinstance(image, tuple):
         try:
             data = intake.read_s3({"Bucket": image[0], "Name": image[1]}, account_id, "aws")
@@ -99,104 +175,46 @@ def _photo_bytes(value: Any, what: str, account_id: str) -> bytes:
     return data
 
 
-def _int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadRequest(f"{what} must be a non-negative integer")
-    return value
-
-
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadRequest(f"{what} must be a number")
-    return float(value)
-
-
-def _str(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise BadRequest(f"{what} must be a non-empty string")
-    return value
-
-
-def _fields(body: JsonDict, required: Iterable[str], optional: Iterable[str]) -> None:
-    required, optional = tuple(required), tuple(optional)
-    missing = [k for k in required if k not in body]
-    if missing:
-        raise BadRequest(f"missing field(s): {', '.join(missing)}")
-    unknown = sorted(set(body) - set(required) - set(optional))
-    if unknown:
-        raise BadRequest(
-            f"unknown field(s): {', '.join(unknown)}; expected {', '.join(required + optional)}"
-        )
-
-
-def _state(account_id: str) -> Any:
-    from ..scripting import RekognitionState
-
-    return RekognitionState(account_id)
-
-
 def set_face(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("image", "fields"), ("face",))
-    if not isinstance(body["fields"], dict) or not body["fields"]:
-        raise BadRequest("fields must be a non-empty object of FaceDetail members")
-    image = _image(body["image"], "image")
-    _state(account_id).set_face(image, _int(body.get("face", 0), "face"), **body["fields"])
+    RekognitionState(account_id).set_face(image_of(body["image"]), body.get("face", 0),
+                                          **body["fields"])
     return {}
 
 
 def _pair(body: JsonDict, account_id: str, default: float) -> JsonDict:
-    _fields(body, ("a", "b"), ("similarity", "face_a", "face_b"))
-    _state(account_id).same_person(
-        _image(body["a"], "a"),
-        _image(body["b"], "b"),
-        _number(body.get("similarity", default), "similarity"),
-        _int(body.get("face_a", 0), "face_a"),
-        _int(body.get("face_b", 0), "face_b"),
+    RekognitionState(account_id).same_person(
+        image_of(body["a"]), image_of(body["b"]), float(body.get("similarity", default)),
+        body.get("face_a", 0), body.get("face_b", 0),
     )
     return {}
 
 
 def same_person(body: JsonDict, account_id: str) -> JsonDict:
-    return _pair(body, account_id, 99.0)
+    return _pair(body, account_id, SAME_PERSON_SIMILARITY)
 
 
 def different_person(body: JsonDict, account_id: str) -> JsonDict:
-    return _pair(body, account_id, 5.0)
+    return _pair(body, account_id, DIFFERENT_PERSON_SIMILARITY)
 
 
 def add_celebrity(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("name",), ("photos", "urls", "known_gender"))
-    photos, urls = body.get("photos", []), body.get("urls", [])
-    if not isinstance(photos, list):
-        raise BadRequest("photos must be a list of images")
-    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-        raise BadRequest("urls must be a list of strings")
-    gender = body.get("known_gender")
-    if gender is not None and not isinstance(gender, str):
-        raise BadRequest("known_gender must be a string or null")
-    data = [_photo_bytes(p, f"photos[{i}]", account_id) for i, p in enumerate(photos)]
-    celebrity_id = _state(account_id).add_celebrity(_str(body["name"], "name"), data, urls, gender)
+    photos = [_photo_bytes(p, f"photos[{i}]", account_id)
+              for i, p in enumerate(body.get("photos", []))]
+    celebrity_id = RekognitionState(account_id).add_celebrity(
+        body["name"], photos, body.get("urls", []), body.get("known_gender"))
     return {"Id": celebrity_id}
 
 
 def set_celebrity(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("image", "celebrity"), ("face", "match_confidence"))
-    _state(account_id).set_celebrity(
-        _image(body["image"], "image"),
-        _str(body["celebrity"], "celebrity"),
-        _int(body.get("face", 0), "face"),
-        _number(body.get("match_confidence", 99.0), "match_confidence"),
+    RekognitionState(account_id).set_celebrity(
+        image_of(body["image"]), body["celebrity"], body.get("face", 0),
+        float(body.get("match_confidence", CELEBRITY_MATCH_CONFIDENCE)),
     )
     return {}
 
 
 def reset(body: JsonDict, account_id: str) -> JsonDict:
     """Forget rekmock's state (collections, faces, users, scripts, celebrities), keep S3's."""
-    from moto.core.base_backend import backend_lock
-
-    from ..backend.backends import rekognition_backends
-
-    _fields(body, (), ())
     with backend_lock:
         for account in rekognition_backends.values():
             account.reset()
@@ -230,8 +248,6 @@ def account_for(headers: Any) -> str:
 
 def handle(method: str, path: str, data: bytes, headers: Any) -> tuple[int, JsonDict]:
     """Answer one control request: (HTTP status, JSON body)."""
-    from .. import __version__
-
     name = path[len(API_PREFIX):].strip("/")
     if not name:
         if method != "GET":
@@ -247,10 +263,8 @@ def handle(method: str, path: str, data: bytes, headers: Any) -> tuple[int, Json
         body = json.loads(data or b"{}")
     except ValueError:
         return 400, {"message": "request body is not valid JSON"}
-    if not isinstance(body, dict):
-        return 400, {"message": "request body must be a JSON object"}
     try:
-        return 200, endpoint(body, account_for(headers))
+        return 200, endpoint(checked(name, body), account_for(headers))
     except BadRequest as exc:
         return 400, {"message": str(exc)}
     except KeyError as exc:  # RekognitionState: unknown celebrity Id
@@ -264,7 +278,6 @@ def handle(method: str, path: str, data: bytes, headers: Any) -> tuple[int, Json
 
 def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     """The control API as a WSGI application (mounted by rekmock.server.app)."""
-    from werkzeug.wrappers import Request
 
     request = Request(environ)
     status, body = handle(request.method, request.path, request.get_data(), request.headers)
@@ -278,6 +291,7 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 
 # Stored video and Face Liveness endpoints (issue 12) live in their own module.
-from .control_video import VIDEO_ENDPOINTS  # noqa: E402
+from .control_video import VIDEO_ENDPOINTS, VIDEO_SCHEMAS  # noqa: E402
 
 ENDPOINTS.update(VIDEO_ENDPOINTS)
+SCHEMAS.update(VIDEO_SCHEMAS)

@@ -14,7 +14,10 @@
     POST /rekmock-api/age-liveness-session  {"session_id", "seconds", "region": "us-east-1"}
 
 Videos and liveness images are base64 bytes, ``{"Bytes": base64}`` or an S3 location (read from
-moto's S3 when the request arrives), like the other endpoints' images.
+moto's S3 when the request arrives), like the other endpoints' images. Bodies are checked by the
+JSON Schemas in ``VIDEO_SCHEMAS`` (merged into ``control_api.SCHEMAS``) before a handler runs.
+
+(issue 8's port of issue 12's module onto the schema-checked control API.)
 """
 
 from __future__ import annotations
@@ -22,14 +25,59 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .control_api import BadRequest, JsonDict, _fields, _image, _int, _number, _state, _str
+from ..defaults import CELEBRITY_MATCH_CONFIDENCE, SAME_PERSON_SIMILARITY
+from ..errors import RekognitionError
+from ..faces import intake
+from ..scripting import RekognitionState
+from .control_api import (
+    FACE_INDEX,
+    IMAGE,
+    NON_EMPTY,
+    PERCENT,
+    BadRequest,
+    JsonDict,
+    body_schema,
+    image_of,
+)
+
+DEFAULT_REGION = "us-east-1"
+_TIMESTAMP = {"type": ["integer", "null"], "minimum": 0,
+              "message": "a non-negative integer (milliseconds) or null"}
+_REGION = {"type": "string", "minLength": 1, "message": "a region name"}
+
+VIDEO_SCHEMAS: dict[str, dict[str, Any]] = {
+    "set-video-face": body_schema(
+        {"video": IMAGE, "fields": {"type": "object", "minProperties": 1,
+                                    "message": "a non-empty object of FaceDetail members"}},
+        {"face": FACE_INDEX, "timestamp": _TIMESTAMP},
+    ),
+    "video-person-is": body_schema(
+        {"video": IMAGE, "image": IMAGE},
+        {"similarity": PERCENT, "face": FACE_INDEX, "timestamp": _TIMESTAMP,
+         "image_face": FACE_INDEX},
+    ),
+    "set-video-celebrity": body_schema(
+        {"video": IMAGE, "celebrity": NON_EMPTY},
+        {"face": FACE_INDEX, "timestamp": _TIMESTAMP, "match_confidence": PERCENT},
+    ),
+    "hold-video-jobs": body_schema({"polls": FACE_INDEX}, {"region": _REGION}),
+    "complete-liveness": body_schema({"session_id": NON_EMPTY}, {
+        "confidence": PERCENT,
+        "reference_image": {"anyOf": [{"type": "null"}, IMAGE], "message": "an image or null"},
+        "audit_images": {"type": "array", "items": IMAGE, "message": "a list of images"},
+        "status": NON_EMPTY,
+        "region": _REGION,
+    }),
+    "age-liveness-session": body_schema(
+        {"session_id": NON_EMPTY, "seconds": {"type": "number", "message": "a number of seconds"}},
+        {"region": _REGION},
+    ),
+}
 
 
 def _bytes(value: Any, what: str, account_id: str) -> bytes:
-    from ..errors import RekognitionError
-    from ..faces import intake
-
-    found = _image(value, what)
+    """A video or liveness image's bytes (read from moto's S3 now if a location)."""
+    found = image_of(value)
     if isinstance(found, bytes):
         return found
     try:
@@ -38,69 +86,52 @@ def _bytes(value: Any, what: str, account_id: str) -> bytes:
         raise BadRequest(f"{what}: no object s3://{found[0]}/{found[1]}") from None
 
 
-def _timestamp(body: JsonDict) -> int | None:
-    value = body.get("timestamp")
-    return None if value is None else _int(value, "timestamp")
-
-
 def set_video_face(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("video", "fields"), ("face", "timestamp"))
-    if not isinstance(body["fields"], dict) or not body["fields"]:
-        raise BadRequest("fields must be a non-empty object of FaceDetail members")
-    _state(account_id).set_video_face(
-        _bytes(body["video"], "video", account_id), _int(body.get("face", 0), "face"),
-        _timestamp(body), **body["fields"])
+    RekognitionState(account_id).set_video_face(
+        _bytes(body["video"], "video", account_id), body.get("face", 0), body.get("timestamp"),
+        **body["fields"])
     return {}
 
 
 def video_person_is(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("video", "image"), ("similarity", "face", "timestamp", "image_face"))
-    _state(account_id).video_person_is(
-        _bytes(body["video"], "video", account_id), _image(body["image"], "image"),
-        _number(body.get("similarity", 99.0), "similarity"), _int(body.get("face", 0), "face"),
-        _timestamp(body), _int(body.get("image_face", 0), "image_face"))
+    RekognitionState(account_id).video_person_is(
+        _bytes(body["video"], "video", account_id), image_of(body["image"]),
+        float(body.get("similarity", SAME_PERSON_SIMILARITY)), body.get("face", 0),
+        body.get("timestamp"), body.get("image_face", 0))
     return {}
 
 
 def set_video_celebrity(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("video", "celebrity"), ("face", "timestamp", "match_confidence"))
-    _state(account_id).set_video_celebrity(
-        _bytes(body["video"], "video", account_id), _str(body["celebrity"], "celebrity"),
-        _int(body.get("face", 0), "face"), _timestamp(body),
-        _number(body.get("match_confidence", 99.0), "match_confidence"))
+    RekognitionState(account_id).set_video_celebrity(
+        _bytes(body["video"], "video", account_id), body["celebrity"], body.get("face", 0),
+        body.get("timestamp"),
+        float(body.get("match_confidence", CELEBRITY_MATCH_CONFIDENCE)))
     return {}
 
 
 def hold_video_jobs(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("polls",), ("region",))
-    _state(account_id).hold_video_jobs(_int(body["polls"], "polls"),
-                                       _str(body.get("region", "us-east-1"), "region"))
+    RekognitionState(account_id).hold_video_jobs(body["polls"],
+                                                 body.get("region", DEFAULT_REGION))
     return {}
 
 
 def complete_liveness(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("session_id",),
-            ("confidence", "reference_image", "audit_images", "status", "region"))
     reference = body.get("reference_image")
     audit = body.get("audit_images", [])
-    if not isinstance(audit, list):
-        raise BadRequest("audit_images must be a list of images")
-    _state(account_id).complete_liveness(
-        _str(body["session_id"], "session_id"),
-        _number(body.get("confidence", 99.0), "confidence"),
+    RekognitionState(account_id).complete_liveness(
+        body["session_id"],
+        float(body.get("confidence", SAME_PERSON_SIMILARITY)),
         None if reference is None else _bytes(reference, "reference_image", account_id),
         [_bytes(a, f"audit_images[{i}]", account_id) for i, a in enumerate(audit)],
-        _str(body.get("status", "SUCCEEDED"), "status"),
-        _str(body.get("region", "us-east-1"), "region"),
+        body.get("status", "SUCCEEDED"),
+        body.get("region", DEFAULT_REGION),
     )
     return {}
 
 
 def age_liveness_session(body: JsonDict, account_id: str) -> JsonDict:
-    _fields(body, ("session_id", "seconds"), ("region",))
-    _state(account_id).age_liveness_session(
-        _str(body["session_id"], "session_id"), _number(body["seconds"], "seconds"),
-        _str(body.get("region", "us-east-1"), "region"))
+    RekognitionState(account_id).age_liveness_session(
+        body["session_id"], float(body["seconds"]), body.get("region", DEFAULT_REGION))
     return {}
 
 

@@ -8,49 +8,22 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from moto.core.utils import camelcase_to_underscores
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
-from ..backend.backends import RekognitionBackend, rekognition_backends, scripts_for
-from ..backend.scripts import Scripts
 from ..botocore_model import service_model
 from ..errors import (
     InternalServerError,
     RekognitionError,
     SerializationException,
-    UnknownRegion,
 )
-from ..faces import intake
+from .context import Context
 from .handlers import Handler, load_all
 from .validation import validate
 
 log = logging.getLogger("rekmock")
-
-
-@dataclass
-class Context:
-    """What a handler may use: the caller's state and image intake."""
-
-    account_id: str
-    region: str
-    partition: str
-
-    @property
-    def backend(self) -> RekognitionBackend:
-        try:
-            return rekognition_backends[self.account_id][self.region]
-        except KeyError:
-            raise UnknownRegion(self.region) from None
-
-    @property
-    def scripts(self) -> Scripts:
-        return scripts_for(self.account_id)
-
-    def image(self, image: dict[str, Any] | None) -> intake.LoadedImage:
-        return intake.load_image(image, self.account_id, self.partition)
 
 
 def _json_default(value: Any) -> Any:

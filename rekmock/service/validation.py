@@ -25,7 +25,9 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 from ..botocore_model import service_model
 from ..errors import ImageTooLargeException, SerializationException, ValidationException
 
-_NUMBER_TYPES = {"integer": int, "long": int, "float": (int, float), "double": (int, float)}
+_NUMBER_TYPES: dict[str, type | tuple[type, ...]] = {
+    "integer": int, "long": int, "float": (int, float), "double": (int, float),
+}
 
 
 @functools.lru_cache(maxsize=256)

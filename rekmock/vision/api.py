@@ -24,6 +24,7 @@ from . import embedding as _embedding
 from . import image_quality as _quality
 from . import landmarks as _landmarks
 from . import pose as _pose
+from .crop import crop
 from .results import Face, FaceContext, ImageAnalysis
 
 CACHE_SIZE = 128
@@ -63,8 +64,8 @@ def _context(
     x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
     roll, yaw, pitch = pose
     return FaceContext(
-        rgb=work[y0:y1, x0:x1].copy(),
-        gray=gray[y0:y1, x0:x1].copy(),
+        rgb=crop(work, x0, y0, x1, y1).copy(),
+        gray=crop(gray, x0, y0, x1, y1).copy(),
         pts68=pts68 - np.array([x0, y0], dtype=np.float64),
         box=(left - x0, top - y0, bw, bh),
         yaw=yaw,

@@ -36,6 +36,8 @@ import math
 import numpy as np
 
 from . import agegender
+from .crop import crop
+from .dlib68 import EYE_LEFT, EYE_RIGHT
 from .results import Attributes, FaceContext
 
 EMOTIONS = (
@@ -50,6 +52,40 @@ EMOTIONS = (
     "FEAR",
 )
 
+# Tuning numbers (hand-fitted on the labelled photos). Lengths in inter-ocular distances (iod)
+# unless said otherwise; a logistic "around X, spread S" is sigmoid((value - X) / S).
+CONFIDENCE_FLOOR, CONFIDENCE_CEILING = 50.0, 99.9  # a decision's confidence stays in between
+FACIAL_HAIR_CONFIDENCE_CAP = 85.0  # Beard and Mustache are rough: never more sure than this
+FRONTAL_YAW = 60.0  # degrees of |yaw| at which a face counts as not frontal at all
+EYES_OPEN_EAR, EYES_OPEN_SPREAD = 0.20, 0.025  # eye aspect ratio
+MOUTH_OPEN_GAP, MOUTH_OPEN_SPREAD = 0.10, 0.03  # inner-lip gap / mouth width
+SMILE_CASCADE_WIDTH = 96  # px: the mouth region is resized to this width for the cascade
+SMILE_MARGIN = 0.35  # mouth region: beyond each corner
+GLASSES_EDGES = 1.35  # horizontal-edge strength at which glasses are as likely as not
+UNDER_EYE_DEPTH = 0.35  # height of the patches under the eyes searched for frames
+SUNGLASSES_EYE_RATIO = 0.4  # eye-region brightness / skin brightness below which lenses are dark
+EYE_MARGIN = 0.1  # eye regions: above and below the lids
+GAZE_DEGREES_PER_EYE_WIDTH, GAZE_MAX_DEGREES = 120.0, 45.0
+GAZE_UNSEEN = (0.0, 0.0, 10.0)  # EyeDirection when the eyes cannot be seen
+SKIN_DEFAULT_LEVEL = 128.0  # grey level assumed when no cheek is visible
+OCCLUSION_DEFAULT = 0.2  # probability when nose or cheeks cannot be measured
+OCCLUSION_Z = 3.5  # chroma z-score beyond which a pixel is not skin
+SMILE_LIFT, SMILE_LIFT_GAIN = 0.02, 25.0  # mouth-corner lift (iod) and its weight
+SMILE_WIDTH, SMILE_WIDTH_GAIN = 0.95, 8.0  # mouth width (iod) and its weight
+SMILE_CASCADE_WEIGHT, SMILE_BIAS = 1.2, 0.6  # the cascade's vote, and the prior against a smile
+GLASSES_GAIN = 10.0
+SUNGLASSES_GAIN = 20.0
+BEARD_DARKNESS, MUSTACHE_DARKNESS = 0.25, 0.3  # darkness relative to the cheeks
+HAIR_DARKNESS_GAIN = 12.0
+HAIR_TEXTURE, HAIR_TEXTURE_GAIN = 4.0, 0.3  # Laplacian texture beyond the cheeks'
+OCCLUDED_SHARE, OCCLUSION_GAIN = 0.6, 10.0  # share of non-skin pixels on nose and chin
+SURPRISE_EAR, SURPRISE_EAR_SPREAD = 0.30, 0.03  # wide-open eyes
+SURPRISE_BROW, SURPRISE_BROW_SPREAD = 0.45, 0.05  # raised brows: eye-to-brow height (iod)
+HAPPY_SHARE = 95.0  # Emotions: HAPPY's share at a certain smile
+SURPRISE_SHARE = 0.9  # ... SURPRISED's share of what HAPPY leaves
+REST_SHARES = {"CALM": 0.82, "SAD": 0.05, "CONFUSED": 0.04, "ANGRY": 0.03, "DISGUSTED": 0.02,
+               "FEAR": 0.02, "UNKNOWN": 0.02}  # ... and the other emotions' shares of the rest
+
 
 def _sigmoid(x: float) -> float:
     if x < -60:
@@ -63,7 +99,7 @@ def _decision(p: float) -> tuple[bool, float]:
     """(value, confidence) from a probability: confidence is that of the chosen side."""
     value = p >= 0.5
     conf = 100.0 * (p if value else 1.0 - p)
-    return value, float(min(99.9, max(50.0, conf)))
+    return value, float(min(CONFIDENCE_CEILING, max(CONFIDENCE_FLOOR, conf)))
 
 
 def _dist(a: np.ndarray, b: np.ndarray) -> float:
@@ -74,8 +110,8 @@ def _normalised(pts: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Points de-rolled about the eye midpoint and scaled so the inter-ocular distance is 1.
 
     Returns (points, inter-ocular distance in pixels, roll angle in radians)."""
-    le = pts[36:42].mean(axis=0)
-    re = pts[42:48].mean(axis=0)
+    le = pts[EYE_LEFT].mean(axis=0)
+    re = pts[EYE_RIGHT].mean(axis=0)
     d = re - le
     iod = max(float(np.hypot(*d)), 1e-6)
     ang = math.atan2(d[1], d[0])
@@ -85,18 +121,21 @@ def _normalised(pts: np.ndarray) -> tuple[np.ndarray, float, float]:
     return (pts - mid) @ rot.T / iod, iod, ang
 
 
-def _rect(gray: np.ndarray, x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
-    """Clipped sub-image; empty array when the rectangle misses the image."""
-    h, w = gray.shape[:2]
-    xa, ya = max(0, int(round(min(x1, x2)))), max(0, int(round(min(y1, y2))))
-    xb, yb = min(w, int(round(max(x1, x2)))), min(h, int(round(max(y1, y2))))
-    if xb - xa < 2 or yb - ya < 2:
-        return gray[0:0, 0:0]
-    return gray[ya:yb, xa:xb]
+def _rect(img: np.ndarray, x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
+    """The rectangle between two corners, rounded to pixels and clipped; empty when under
+    2 x 2 pixels are left."""
+    patch = crop(img, int(round(min(x1, x2))), int(round(min(y1, y2))),
+                 int(round(max(x1, x2))), int(round(max(y1, y2))))
+    if patch.shape[0] < 2 or patch.shape[1] < 2:
+        return img[0:0, 0:0]
+    return patch
 
 
 def _mean(a: np.ndarray, default: float) -> float:
     return float(a.mean()) if a.size else default
+
+
+# -- one function per attribute -----------------------------------------------------------------
 
 
 def _eye_aspect(p: np.ndarray) -> float:
@@ -106,9 +145,16 @@ def _eye_aspect(p: np.ndarray) -> float:
     return (left + right) / 2.0
 
 
-def _mouth_gap(p: np.ndarray) -> float:
+def eyes_open(ear: float) -> float:
+    """Probability that the eyes are open, from the eye aspect ratio."""
+    return _sigmoid((ear - EYES_OPEN_EAR) / EYES_OPEN_SPREAD)
+
+
+def mouth_open(p: np.ndarray) -> float:
+    """Probability that the mouth is open: inner-lip gap over mouth width."""
     gap = (_dist(p[61], p[67]) + _dist(p[62], p[66]) + _dist(p[63], p[65])) / 3.0
-    return gap / max(_dist(p[48], p[54]), 1e-6)
+    gap = gap / max(_dist(p[48], p[54]), 1e-6)
+    return _sigmoid((gap - MOUTH_OPEN_GAP) / MOUTH_OPEN_SPREAD)
 
 
 def _smile_cascade(ctx: FaceContext, iod: float) -> float:
@@ -118,18 +164,31 @@ def _smile_cascade(ctx: FaceContext, iod: float) -> float:
     from .weights import cascade
 
     p = ctx.pts68
-    x1, x2 = p[48, 0] - 0.35 * iod, p[54, 0] + 0.35 * iod
+    x1, x2 = p[48, 0] - SMILE_MARGIN * iod, p[54, 0] + SMILE_MARGIN * iod
     y1, y2 = p[33, 1], p[8, 1]
     roi = _rect(ctx.gray, x1, y1, x2, y2)
     if roi.size == 0:
         return 0.0
-    scale = 96.0 / roi.shape[1]
-    roi = cv2.resize(roi, (96, max(8, round(roi.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    scale = float(SMILE_CASCADE_WIDTH) / roi.shape[1]
+    roi = cv2.resize(roi, (SMILE_CASCADE_WIDTH, max(8, round(roi.shape[0] * scale))),
+                     interpolation=cv2.INTER_AREA)
     roi = cv2.equalizeHist(roi)
     g = cascade("haarcascade_smile.xml")
     with g.lock:
         hits = g.model.detectMultiScale(roi, scaleFactor=1.1, minNeighbors=20, minSize=(30, 12))
     return 1.0 if len(hits) else 0.0
+
+
+def smile(ctx: FaceContext, n: np.ndarray, iod: float) -> float:
+    """Probability of a smile: mouth-corner lift and mouth width (normalised points ``n``),
+    and the smile cascade."""
+    mouth_w = _dist(n[48], n[54])
+    centre_y = (n[62, 1] + n[66, 1]) / 2.0
+    lift = centre_y - (n[48, 1] + n[54, 1]) / 2.0
+    cascade_hit = _smile_cascade(ctx, iod)
+    return _sigmoid((lift - SMILE_LIFT) * SMILE_LIFT_GAIN
+                    + (mouth_w - SMILE_WIDTH) * SMILE_WIDTH_GAIN
+                    + SMILE_CASCADE_WEIGHT * cascade_hit - SMILE_BIAS)
 
 
 def _edge_rows(gray: np.ndarray) -> float:
@@ -141,6 +200,27 @@ def _edge_rows(gray: np.ndarray) -> float:
     g = cv2.Sobel(gray.astype(np.float32), cv2.CV_32F, 0, 1, ksize=3)
     prof = np.abs(g).mean(axis=1)
     return float(prof.max() / (float(gray.mean()) + 10.0))
+
+
+def eyeglasses(ctx: FaceContext, iod: float) -> float:
+    """Probability of glasses: horizontal edges across the nose bridge and under the eyes."""
+    p = ctx.pts68
+    bridge = _rect(ctx.gray, p[39, 0], (p[21, 1] + p[27, 1]) / 2.0, p[42, 0], p[28, 1])
+    under_l = _rect(ctx.gray, p[36, 0], p[41, 1], p[39, 0], p[41, 1] + UNDER_EYE_DEPTH * iod)
+    under_r = _rect(ctx.gray, p[42, 0], p[46, 1], p[45, 0], p[46, 1] + UNDER_EYE_DEPTH * iod)
+    edges = _edge_rows(bridge) + 0.5 * (_edge_rows(under_l) + _edge_rows(under_r)) / 2.0
+    return _sigmoid((edges - GLASSES_EDGES) * GLASSES_GAIN)
+
+
+def sunglasses(ctx: FaceContext, iod: float, skin: float, p_glasses: float) -> float:
+    """Probability of dark lenses: eye regions much darker than the cheeks, with glasses."""
+    p = ctx.pts68
+    eye_l = _rect(ctx.gray, p[36, 0], p[37, 1] - EYE_MARGIN * iod, p[39, 0],
+                  p[41, 1] + EYE_MARGIN * iod)
+    eye_r = _rect(ctx.gray, p[42, 0], p[43, 1] - EYE_MARGIN * iod, p[45, 0],
+                  p[46, 1] + EYE_MARGIN * iod)
+    eye_ratio = (_mean(eye_l, skin) + _mean(eye_r, skin)) / (2.0 * max(skin, 1.0))
+    return _sigmoid((SUNGLASSES_EYE_RATIO - eye_ratio) * SUNGLASSES_GAIN) * (0.5 + 0.5 * p_glasses)
 
 
 def _iris_offset(gray: np.ndarray, eye: np.ndarray) -> tuple[float, float, float] | None:
@@ -170,6 +250,32 @@ def _iris_offset(gray: np.ndarray, eye: np.ndarray) -> tuple[float, float, float
     return (cx - centre[0]) / width, (cy - centre[1]) / width, width
 
 
+def eye_direction(ctx: FaceContext, p_eyes: float, frontal: float) -> tuple[float, float, float]:
+    """(yaw, pitch, confidence) of the gaze relative to the head, from the irises."""
+    found = [_iris_offset(ctx.gray, ctx.pts68[eye]) for eye in (EYE_LEFT, EYE_RIGHT)]
+    offs = [o for o in found if o is not None]
+    if not offs or p_eyes < 0.5:
+        return GAZE_UNSEEN
+    dx = float(np.mean([o[0] for o in offs]))
+    dy = float(np.mean([o[1] for o in offs]))
+    eye_w = float(np.mean([o[2] for o in offs]))
+    limit = GAZE_MAX_DEGREES
+    return (
+        float(np.clip(dx * GAZE_DEGREES_PER_EYE_WIDTH, -limit, limit)),
+        float(np.clip(-dy * GAZE_DEGREES_PER_EYE_WIDTH, -limit, limit)),
+        float(min(95.0, 40.0 + eye_w * 2.0) * (0.5 + 0.5 * frontal)),
+    )
+
+
+def _texture(patch: np.ndarray) -> float:
+    import cv2
+
+    if patch.size < 9:
+        return 0.0
+    small = cv2.resize(patch, (32, 32), interpolation=cv2.INTER_AREA)
+    return float(np.abs(cv2.Laplacian(small.astype(np.float32), cv2.CV_32F)).mean())
+
+
 def _skin_stats(ctx: FaceContext, iod: float) -> tuple[float, float]:
     """Mean grey level and Laplacian texture of both cheeks (the reference skin)."""
     p = ctx.pts68
@@ -182,19 +288,11 @@ def _skin_stats(ctx: FaceContext, iod: float) -> tuple[float, float]:
         )
     level = [float(x.mean()) for x in patches if x.size]
     tex = [_texture(x) for x in patches if x.size]
-    return (float(np.max(level)) if level else 128.0, float(np.min(tex)) if tex else 0.0)
+    return (float(np.max(level)) if level else SKIN_DEFAULT_LEVEL,
+            float(np.min(tex)) if tex else 0.0)
 
 
-def _texture(patch: np.ndarray) -> float:
-    import cv2
-
-    if patch.size < 9:
-        return 0.0
-    small = cv2.resize(patch, (32, 32), interpolation=cv2.INTER_AREA)
-    return float(np.abs(cv2.Laplacian(small.astype(np.float32), cv2.CV_32F)).mean())
-
-
-def _facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float) -> tuple[float, float]:
+def facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float) -> tuple[float, float]:
     """Probabilities of beard and mustache from chin / upper-lip darkness and texture."""
     p = ctx.pts68
     chin = _rect(ctx.gray, p[7, 0], p[57, 1] + 0.1 * iod, p[9, 0], p[8, 1] - 0.05 * iod)
@@ -203,12 +301,14 @@ def _facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float) -> 
     lip_dark = 1.0 - _mean(lip, skin) / max(skin, 1.0)
     chin_tex = _texture(chin) - skin_tex
     lip_tex = _texture(lip) - skin_tex
-    beard = _sigmoid((chin_dark - 0.25) * 12.0 + (chin_tex - 4.0) * 0.3)
-    mustache = _sigmoid((lip_dark - 0.3) * 12.0 + (lip_tex - 4.0) * 0.3)
+    beard = _sigmoid((chin_dark - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
+                     + (chin_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
+    mustache = _sigmoid((lip_dark - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
+                        + (lip_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
     return beard, mustache
 
 
-def _occlusion(ctx: FaceContext, iod: float) -> float:
+def occlusion(ctx: FaceContext, iod: float) -> float:
     """Probability that something covers the face: share of pixels on the nose and chin whose
     colour (YCrCb chroma) is far from the cheeks'. Lips are left out (lipstick is not skin-
     coloured either); a beard lowers the chin's share only a little (its chroma is close)."""
@@ -225,97 +325,64 @@ def _occlusion(ctx: FaceContext, iod: float) -> float:
     chin = _rect(ycc, p[6, 0], p[57, 1] + 0.08 * iod, p[10, 0], p[8, 1] - 0.05 * iod)
     probes = [x.reshape(-1, 3) for x in (nose, chin) if x.size]
     if not refs or not probes:
-        return 0.2
+        return OCCLUSION_DEFAULT
     ref = np.concatenate(refs, 0)[:, 1:].astype(np.float32)
     mu = ref.mean(axis=0)
     sd = np.maximum(ref.std(axis=0), 4.0)
     shares = []
     for probe in probes:
         z = np.abs(probe[:, 1:].astype(np.float32) - mu) / sd
-        shares.append(float((z.max(axis=1) > 3.5).mean()))
-    return _sigmoid((float(np.mean(shares)) - 0.6) * 10.0)
+        shares.append(float((z.max(axis=1) > OCCLUSION_Z).mean()))
+    return _sigmoid((float(np.mean(shares)) - OCCLUDED_SHARE) * OCCLUSION_GAIN)
+
+
+def emotions(n: np.ndarray, ear: float, p_smile: float, p_mouth: float) -> dict[str, float]:
+    """Shares of 100: HAPPY from the smile, SURPRISED from open mouth, wide eyes and raised
+    brows (normalised points ``n``), CALM and the small rest from what remains."""
+    brow_raise = float(((n[19, 1] + n[24, 1]) / 2.0) * -1.0)  # eye-to-brow height, in iods
+    p_surprise = (p_mouth * _sigmoid((ear - SURPRISE_EAR) / SURPRISE_EAR_SPREAD)
+                  * _sigmoid((brow_raise - SURPRISE_BROW) / SURPRISE_BROW_SPREAD))
+    happy = HAPPY_SHARE * p_smile
+    surprised = (100.0 - happy) * SURPRISE_SHARE * p_surprise
+    rest = 100.0 - happy - surprised
+    shares = {"HAPPY": happy, "SURPRISED": surprised,
+              **{k: rest * share for k, share in REST_SHARES.items()}}
+    return {k: float(shares[k]) for k in EMOTIONS}
+
+
+def _capped(p: float) -> tuple[bool, float]:
+    value, confidence = _decision(p)
+    return value, min(FACIAL_HAIR_CONFIDENCE_CAP, confidence)
 
 
 def estimate(ctx: FaceContext) -> Attributes:
     """All attributes of one face (deterministic; see the module docstring for trust)."""
     p = ctx.pts68
     n, iod, _ = _normalised(p)
-    frontal = max(0.0, 1.0 - abs(ctx.yaw) / 60.0)
-
+    frontal = max(0.0, 1.0 - abs(ctx.yaw) / FRONTAL_YAW)
     ear = _eye_aspect(p)
-    p_eyes = _sigmoid((ear - 0.20) / 0.025)
-    gap = _mouth_gap(p)
-    p_mouth = _sigmoid((gap - 0.10) / 0.03)
-
-    mouth_w = _dist(n[48], n[54])
-    centre_y = (n[62, 1] + n[66, 1]) / 2.0
-    lift = centre_y - (n[48, 1] + n[54, 1]) / 2.0
-    cascade_hit = _smile_cascade(ctx, iod)
-    p_smile = _sigmoid((lift - 0.02) * 25.0 + (mouth_w - 0.95) * 8.0 + 1.2 * cascade_hit - 0.6)
-
-    bridge = _rect(ctx.gray, p[39, 0], (p[21, 1] + p[27, 1]) / 2.0, p[42, 0], p[28, 1])
-    under_l = _rect(ctx.gray, p[36, 0], p[41, 1], p[39, 0], p[41, 1] + 0.35 * iod)
-    under_r = _rect(ctx.gray, p[42, 0], p[46, 1], p[45, 0], p[46, 1] + 0.35 * iod)
-    edges = _edge_rows(bridge) + 0.5 * (_edge_rows(under_l) + _edge_rows(under_r)) / 2.0
-    p_glasses = _sigmoid((edges - 1.35) * 10.0)
-
+    p_eyes = eyes_open(ear)
+    p_mouth = mouth_open(p)
+    p_smile = smile(ctx, n, iod)
+    p_glasses = eyeglasses(ctx, iod)
     skin, skin_tex = _skin_stats(ctx, iod)
-    eye_l = _rect(ctx.gray, p[36, 0], p[37, 1] - 0.1 * iod, p[39, 0], p[41, 1] + 0.1 * iod)
-    eye_r = _rect(ctx.gray, p[42, 0], p[43, 1] - 0.1 * iod, p[45, 0], p[46, 1] + 0.1 * iod)
-    eye_ratio = (_mean(eye_l, skin) + _mean(eye_r, skin)) / (2.0 * max(skin, 1.0))
-    p_sun = _sigmoid((0.4 - eye_ratio) * 20.0) * (0.5 + 0.5 * p_glasses)
+    p_sun = sunglasses(ctx, iod, skin, p_glasses)
     if p_sun >= 0.5:
         p_glasses = max(p_glasses, p_sun)
         p_eyes = 0.5  # the eyes cannot be seen through dark lenses: undecided
-
-    p_beard, p_must = _facial_hair(ctx, iod, skin, skin_tex)
-    p_occ = _occlusion(ctx, iod)
-
-    # Eye direction relative to the head.
-    offs = [_iris_offset(ctx.gray, p[a : a + 6]) for a in (36, 42)]
-    offs = [o for o in offs if o is not None]
-    if offs and p_eyes >= 0.5:
-        dx = float(np.mean([o[0] for o in offs]))
-        dy = float(np.mean([o[1] for o in offs]))
-        eye_w = float(np.mean([o[2] for o in offs]))
-        gaze_yaw = float(np.clip(dx * 120.0, -45.0, 45.0))
-        gaze_pitch = float(np.clip(-dy * 120.0, -45.0, 45.0))
-        gaze_conf = float(min(95.0, 40.0 + eye_w * 2.0) * (0.5 + 0.5 * frontal))
-    else:
-        gaze_yaw, gaze_pitch, gaze_conf = 0.0, 0.0, 10.0
-
-    # Emotions: shares of 100 driven by the geometry above.
-    brow_raise = float(((n[19, 1] + n[24, 1]) / 2.0) * -1.0)  # eye-to-brow height, in iods
-    p_surprise = p_mouth * _sigmoid((ear - 0.30) / 0.03) * _sigmoid((brow_raise - 0.45) / 0.05)
-    happy = 95.0 * p_smile
-    surprised = (100.0 - happy) * 0.9 * p_surprise
-    rest = 100.0 - happy - surprised
-    emotions = {
-        "HAPPY": happy,
-        "SURPRISED": surprised,
-        "CALM": rest * 0.82,
-        "SAD": rest * 0.05,
-        "CONFUSED": rest * 0.04,
-        "ANGRY": rest * 0.03,
-        "DISGUSTED": rest * 0.02,
-        "FEAR": rest * 0.02,
-        "UNKNOWN": rest * 0.02,
-    }
-    emotions = {k: float(emotions[k]) for k in EMOTIONS}
-
+    p_beard, p_must = facial_hair(ctx, iod, skin, skin_tex)
     gender, age_range = agegender.estimate(ctx)
-
     return Attributes(
         smile=_decision(p_smile),
         eyes_open=_decision(p_eyes),
         mouth_open=_decision(p_mouth),
         eyeglasses=_decision(p_glasses),
         sunglasses=_decision(p_sun),
-        beard=(_decision(p_beard)[0], min(85.0, _decision(p_beard)[1])),
-        mustache=(_decision(p_must)[0], min(85.0, _decision(p_must)[1])),
+        beard=_capped(p_beard),
+        mustache=_capped(p_must),
         gender=gender,
         age_range=age_range,
-        emotions=emotions,
-        face_occluded=_decision(p_occ),
-        eye_direction=(gaze_yaw, gaze_pitch, gaze_conf),
+        emotions=emotions(n, ear, p_smile, p_mouth),
+        face_occluded=_decision(occlusion(ctx, iod)),
+        eye_direction=eye_direction(ctx, p_eyes, frontal),
     )

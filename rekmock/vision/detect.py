@@ -9,7 +9,7 @@ in larger images): the smallest face searched for and kept is ``40 * longest_sid
 wide, and never less than ``MIN_FACE_PX`` (the cost of MTCNN's pyramid grows quickly below that).
 
 Confidence mapping: ``Confidence = 100 * p`` where ``p`` is O-Net's face probability; faces with
-``p < MIN_PROBABILITY`` are dropped, so every reported face has Confidence >= 90.
+``p < MIN_PROBABILITY`` are dropped, so every reported face has Confidence >= 95.
 """
 
 from __future__ import annotations

@@ -341,7 +341,7 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 
 def _entries() -> list[tuple[float, int, Path]]:
     """(mtime, size, path) of every entry and stale temp file; stale temp files are removed."""
-    out = []
+    out: list[tuple[float, int, Path]] = []
     folder = directory()
     if not folder.is_dir():
         return out

@@ -69,4 +69,4 @@ def distance_for_similarity(similarity: float) -> float:
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Similarity 0..100 of two face descriptors (see the module docstring)."""
-    return similarity_from_distance(distance(a, b))
+    return float(similarity_from_distance(distance(a, b)))

@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+from .crop import crop
+
 CROP_WIDTH = 128
 BRIGHTNESS_GAIN = 1.7
 LATTICE_A = -3.37711
@@ -32,14 +34,12 @@ MIN_VARIANCE = 1e-6  # a flat crop: ln() stays finite, k very low
 
 def face_crop(gray: np.ndarray, pts68: np.ndarray) -> np.ndarray:
     """Grey crop of the inner face (bounding box of the 68 points, clipped to the image)."""
-    h, w = gray.shape[:2]
     x1, y1 = np.floor(pts68.min(axis=0)).astype(int)
     x2, y2 = np.ceil(pts68.max(axis=0)).astype(int)
-    x1, y1 = max(0, x1), max(0, y1)
-    x2, y2 = min(w, x2 + 1), min(h, y2 + 1)
-    if x2 - x1 < 2 or y2 - y1 < 2:
+    patch = crop(gray, int(x1), int(y1), int(x2) + 1, int(y2) + 1)
+    if patch.shape[0] < 2 or patch.shape[1] < 2:
         return np.zeros((2, 2), dtype=np.uint8)
-    return gray[y1:y2, x1:x2]
+    return patch
 
 
 def lattice_sharpness(k: int) -> float:

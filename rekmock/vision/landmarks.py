@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dlib68 import EYE_LEFT, EYE_RIGHT, MOUTH_LEFT, MOUTH_RIGHT, NOSE_TIP, indices
 from .weights import shape_predictor
 
 LANDMARK_TYPES: tuple[str, ...] = (
@@ -56,8 +57,8 @@ LANDMARK_TYPES: tuple[str, ...] = (
 
 # Each type is the mean of these dlib 68-point indices.
 _FROM_68: dict[str, tuple[int, ...]] = {
-    "eyeLeft": (36, 37, 38, 39, 40, 41),
-    "eyeRight": (42, 43, 44, 45, 46, 47),
+    "eyeLeft": indices(EYE_LEFT),
+    "eyeRight": indices(EYE_RIGHT),
     "nose": (30,),
     "mouthLeft": (48,),
     "mouthRight": (54,),
@@ -79,8 +80,8 @@ _FROM_68: dict[str, tuple[int, ...]] = {
     "noseRight": (35,),
     "mouthUp": (51,),
     "mouthDown": (57,),
-    "leftPupil": (36, 37, 38, 39, 40, 41),
-    "rightPupil": (42, 43, 44, 45, 46, 47),
+    "leftPupil": indices(EYE_LEFT),
+    "rightPupil": indices(EYE_RIGHT),
     "upperJawlineLeft": (0,),
     "midJawlineLeft": (4,),
     "chinBottom": (8,),
@@ -118,7 +119,8 @@ DISAGREE = 0.07  # ... above which the affine correction is applied in full
 def five_points(pts68: np.ndarray) -> np.ndarray:
     """dlib's counterparts of MTCNN's 5 points: eye centres, nose tip, mouth corners."""
     return np.array(
-        [pts68[36:42].mean(axis=0), pts68[42:48].mean(axis=0), pts68[30], pts68[48], pts68[54]]
+        [pts68[EYE_LEFT].mean(axis=0), pts68[EYE_RIGHT].mean(axis=0), pts68[NOSE_TIP],
+         pts68[MOUTH_LEFT], pts68[MOUTH_RIGHT]]
     )
 
 

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .weights import mtcnn_nets
+from .weights import MtcnnNets, mtcnn_nets
 
 PNET_THRESHOLD = 0.6
 RNET_THRESHOLD = 0.7
-SCALE_FACTOR = 0.709
+SCALE_FACTOR = 0.709  # image pyramid: each level this times the last
+PNET_CELL, RNET_SIZE, ONET_SIZE = 12, 24, 48  # input sizes (px) of the three networks
+PNET_STRIDE = 2  # px between P-Net cells
+NMS_WITHIN_SCALE = 0.5  # IoU above which candidates of one pyramid level are merged
+NMS_ACROSS = 0.7  # ... of all levels, and after R-Net and O-Net (O-Net: over the smaller box)
+PIXEL_MEAN, PIXEL_SCALE = 127.5, 0.0078125  # input normalisation: (x - 127.5) / 128
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class Candidate:
 
 
 def _normalise(img: np.ndarray) -> np.ndarray:
-    return (img.astype(np.float32) - 127.5) * 0.0078125
+    return (img.astype(np.float32) - PIXEL_MEAN) * PIXEL_SCALE
 
 
 def _nms(boxes: np.ndarray, threshold: float, use_min: bool) -> np.ndarray:
@@ -97,12 +102,12 @@ def _crops(img: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
     return _normalise(out).transpose(0, 2, 1, 3).copy()
 
 
-def _stage1(nets, img: np.ndarray, min_face: float) -> np.ndarray:
+def _stage1(nets: MtcnnNets, img: np.ndarray, min_face: float) -> np.ndarray:
     h, w = img.shape[:2]
-    scale = 12.0 / min_face
+    scale = float(PNET_CELL) / min_face
     min_layer = min(h, w) * scale
     found = []
-    while min_layer >= 12:
+    while min_layer >= PNET_CELL:
         sw, sh = int(np.ceil(w * scale)), int(np.ceil(h * scale))
         resized = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA)
         blob = _normalise(resized)[None].transpose(0, 2, 1, 3).copy()
@@ -113,19 +118,19 @@ def _stage1(nets, img: np.ndarray, min_face: float) -> np.ndarray:
         if xs.size:
             r = reg[0, xs, ys, :]
             score = heat[xs, ys]
-            q1x = np.fix((2 * xs + 1) / scale)
-            q1y = np.fix((2 * ys + 1) / scale)
-            q2x = np.fix((2 * xs + 12) / scale)
-            q2y = np.fix((2 * ys + 12) / scale)
+            q1x = np.fix((PNET_STRIDE * xs + 1) / scale)
+            q1y = np.fix((PNET_STRIDE * ys + 1) / scale)
+            q2x = np.fix((PNET_STRIDE * xs + PNET_CELL) / scale)
+            q2y = np.fix((PNET_STRIDE * ys + PNET_CELL) / scale)
             boxes = np.stack([q1x, q1y, q2x, q2y, score, r[:, 0], r[:, 1], r[:, 2], r[:, 3]], 1)
-            boxes = boxes[_nms(boxes, 0.5, use_min=False)]
+            boxes = boxes[_nms(boxes, NMS_WITHIN_SCALE, use_min=False)]
             found.append(boxes)
         scale *= SCALE_FACTOR
         min_layer *= SCALE_FACTOR
     if not found:
         return np.empty((0, 5))
     boxes = np.concatenate(found, 0)
-    boxes = boxes[_nms(boxes, 0.7, use_min=False)]
+    boxes = boxes[_nms(boxes, NMS_ACROSS, use_min=False)]
     bw = boxes[:, 2] - boxes[:, 0]
     bh = boxes[:, 3] - boxes[:, 1]
     out = np.stack(
@@ -143,25 +148,27 @@ def _stage1(nets, img: np.ndarray, min_face: float) -> np.ndarray:
     return out
 
 
-def _stage2(nets, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def _stage2(nets: MtcnnNets, img: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     if boxes.shape[0] == 0:
         return boxes
-    nets.rnet.setInput(_crops(img, boxes, 24))
+    nets.rnet.setInput(_crops(img, boxes, RNET_SIZE))
     reg, prob = nets.rnet.forward(["dense_2", "softmax_1"])
     keep = prob[:, 1] > RNET_THRESHOLD
     boxes = np.concatenate([boxes[keep, :4], prob[keep, 1:2]], 1)
     reg = reg[keep]
     if boxes.shape[0] == 0:
         return boxes
-    pick = _nms(boxes, 0.7, use_min=False)
+    pick = _nms(boxes, NMS_ACROSS, use_min=False)
     return _square(_regress(boxes[pick], reg[pick]))
 
 
-def _stage3(nets, img: np.ndarray, boxes: np.ndarray, threshold: float) -> list[Candidate]:
+def _stage3(
+    nets: MtcnnNets, img: np.ndarray, boxes: np.ndarray, threshold: float
+) -> list[Candidate]:
     if boxes.shape[0] == 0:
         return []
     boxes = np.fix(boxes)
-    nets.onet.setInput(_crops(img, boxes, 48))
+    nets.onet.setInput(_crops(img, boxes, ONET_SIZE))
     reg, pts, prob = nets.onet.forward(["dense_5", "dense_6", "softmax_2"])
     keep = prob[:, 1] > threshold
     boxes = np.concatenate([boxes[keep, :4], prob[keep, 1:2]], 1)
@@ -173,7 +180,7 @@ def _stage3(nets, img: np.ndarray, boxes: np.ndarray, threshold: float) -> list[
     px = pts[:, 0:5] * w[:, None] + boxes[:, 0:1] - 1
     py = pts[:, 5:10] * h[:, None] + boxes[:, 1:2] - 1
     boxes = _regress(boxes, reg)
-    pick = _nms(boxes, 0.7, use_min=True)
+    pick = _nms(boxes, NMS_ACROSS, use_min=True)
     return [
         Candidate(
             box=(float(boxes[i, 0]), float(boxes[i, 1]), float(boxes[i, 2]), float(boxes[i, 3])),
@@ -189,6 +196,6 @@ def detect(rgb: np.ndarray, min_face: float, threshold: float) -> list[Candidate
     not searched for (the pyramid starts at that size, which bounds the cost)."""
     nets = mtcnn_nets()
     with nets.lock:
-        boxes = _stage1(nets, rgb, max(min_face, 12.0))
+        boxes = _stage1(nets, rgb, max(min_face, float(PNET_CELL)))
         boxes = _stage2(nets, rgb, boxes)
         return _stage3(nets, rgb, boxes, threshold)

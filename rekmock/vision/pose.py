@@ -58,12 +58,12 @@ def estimate(pts68: np.ndarray, image_w: int, image_h: int) -> tuple[float, floa
     tz = focal * float(np.ptp(_MODEL[:, 0])) / span
     rvec = np.zeros((3, 1))
     tvec = np.array([[0.0], [0.0], [tz]])
-    ok, rvec, tvec = cv2.solvePnP(
+    ok, rotation, _ = cv2.solvePnP(
         _MODEL, img_pts, cam, dist, rvec, tvec, True, flags=cv2.SOLVEPNP_ITERATIVE
     )
     if not ok:
         return 0.0, 0.0, 0.0
-    rot, _ = cv2.Rodrigues(rvec)
+    rot, _ = cv2.Rodrigues(rotation)
     forward = rot @ np.array([0.0, 0.0, -1.0])  # where the face points (camera axes)
     right = rot @ np.array([1.0, 0.0, 0.0])  # the face's viewer-right axis
     yaw = math.degrees(math.atan2(forward[0], -forward[2]))

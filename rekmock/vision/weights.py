@@ -128,7 +128,7 @@ def mtcnn_nets() -> MtcnnNets:
             if not path.is_file():
                 raise ModelFilesMissing(f"missing model file {path}")
             nets.append(cv2.dnn.readNetFromONNX(str(path)))
-        return MtcnnNets(*nets, threading.Lock())
+        return MtcnnNets(nets[0], nets[1], nets[2], threading.Lock())
 
     return _once("mtcnn", build)
 
@@ -139,7 +139,7 @@ def cascade(file_name: str) -> Guarded:
     def build() -> Guarded:
         import cv2
 
-        path = Path(cv2.data.haarcascades) / file_name
+        path = Path(cv2.data.haarcascades) / file_name  # type: ignore[attr-defined]
         clf = cv2.CascadeClassifier(str(path))
         if clf.empty():
             raise ModelFilesMissing(f"cannot load cascade {path}")

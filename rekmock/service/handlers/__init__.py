@@ -1,16 +1,20 @@
 """One function per Rekognition operation, registered by name.
 
-A handler takes the request context and the validated parameters and returns the response
-dict. Handlers never touch HTTP or OpenCV: the context gives them images and state, the
-analysis module gives them faces.
+A handler takes the request context and the validated parameters, calls the backend (which owns
+the rules about state, and its locks) and returns the response dict. Handlers never touch HTTP,
+locks or OpenCV: the context gives them images and state, the analysis module gives them faces.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
-Handler = Callable[[Any, dict[str, Any]], dict[str, Any]]
+from ..context import Context
+
+Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
 
 
@@ -26,9 +30,6 @@ def operation(name: str) -> Callable[[Handler], Handler]:
 
 def load_all() -> dict[str, Handler]:
     """Import every handler module in this package so their operations register."""
-    import importlib
-    import pkgutil
-
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     return HANDLERS

@@ -10,16 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from ...backend.scripts import Celebrity
+from ...defaults import MATCH_THRESHOLD
 from ...errors import ResourceNotFoundException
 from ...faces.analysis import FaceView, faces_of, similarity
+from ..context import Context
 from . import operation
 from .face_ops import compared_face
 
 MAX_FACES = 64
-MATCH_THRESHOLD = 80.0
 
 
-def _reference_faces(ctx: Any, celeb: Celebrity) -> list[FaceView]:
+def _reference_faces(ctx: Context, celeb: Celebrity) -> list[FaceView]:
     faces = []
     for data in celeb.photos:
         found = faces_of(ctx.image({"Bytes": data}), ctx.scripts)
@@ -28,7 +29,7 @@ def _reference_faces(ctx: Any, celeb: Celebrity) -> list[FaceView]:
     return faces
 
 
-def _recognise(ctx: Any, face: FaceView, gallery: list[tuple[Celebrity, list[FaceView]]]
+def _recognise(ctx: Context, face: FaceView, gallery: list[tuple[Celebrity, list[FaceView]]]
                ) -> tuple[Celebrity, float] | None:
     scripted = ctx.scripts.celebrity_for(face.refs, face.index)
     if scripted is not None:
@@ -51,11 +52,9 @@ def _celebrity_fields(celeb: Celebrity) -> dict[str, Any]:
 
 
 @operation("RecognizeCelebrities")
-def recognize_celebrities(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def recognize_celebrities(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     faces = faces_of(ctx.image(params["Image"]), ctx.scripts)[:MAX_FACES]
-    with ctx.scripts.lock:
-        celebrities = sorted(ctx.scripts.celebrities.values(), key=lambda c: c.id)
-    gallery = [(c, _reference_faces(ctx, c)) for c in celebrities] if faces else []
+    gallery = [(c, _reference_faces(ctx, c)) for c in ctx.scripts.gallery()] if faces else []
     recognised, unrecognised = [], []
     for face in faces:
         found = _recognise(ctx, face, gallery)
@@ -73,8 +72,8 @@ def recognize_celebrities(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("GetCelebrityInfo")
-def get_celebrity_info(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-    celeb = ctx.scripts.celebrities.get(params["Id"])
+def get_celebrity_info(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    celeb = ctx.scripts.celebrity(params["Id"])
     if celeb is None:
         raise ResourceNotFoundException()
     return _celebrity_fields(celeb)

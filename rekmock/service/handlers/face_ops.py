@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...defaults import MATCH_THRESHOLD
 from ...errors import InvalidParameterException
 from ...faces.analysis import FaceView, faces_of, similarity
 from ...faces.quality_filter import passing
+from ..context import Context
 from . import operation
 
 MAX_DETECTED = 100
@@ -30,7 +32,7 @@ def no_face_to_compare() -> InvalidParameterException:
     return InvalidParameterException()
 
 
-def largest_face(ctx: Any, image: dict[str, Any], quality_filter: str,
+def largest_face(ctx: Context, image: dict[str, Any], quality_filter: str,
                  missing: Callable[[], InvalidParameterException] = no_face) -> FaceView:
     """The largest face that passes the filter; ``missing()`` is raised when there is none."""
     faces = passing(faces_of(ctx.image(image), ctx.scripts), quality_filter)
@@ -40,16 +42,16 @@ def largest_face(ctx: Any, image: dict[str, Any], quality_filter: str,
 
 
 @operation("DetectFaces")
-def detect_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def detect_faces(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     faces = faces_of(ctx.image(params["Image"]), ctx.scripts)[:MAX_DETECTED]
     attributes = params.get("Attributes")
     return {"FaceDetails": [f.detail(attributes) for f in faces]}
 
 
 @operation("CompareFaces")
-def compare_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def compare_faces(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     quality_filter = params.get("QualityFilter", "NONE")
-    threshold = params.get("SimilarityThreshold", 80.0)
+    threshold = params.get("SimilarityThreshold", MATCH_THRESHOLD)
     source = largest_face(ctx, params["SourceImage"], quality_filter, no_face_to_compare)
     targets = faces_of(ctx.image(params["TargetImage"]), ctx.scripts)[:MAX_DETECTED]
     targets = passing(targets, quality_filter)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...backend.collection import NewFace
+from ...backend.face_store import NewFace
+from ...backend.pagination import DEFAULT_PAGE
 from ...backend.scripts import refs_of
 from ...botocore_model import FACE_MODEL_VERSION
 from ...faces.analysis import FaceView, faces_of
 from ...faces.quality_filter import reasons
+from ..context import Context
 from . import operation
-from .collection_ops import DEFAULT_PAGE, collection_of, not_found
+from .collection_ops import collection_of
 
 MAX_INDEXED = 100  # the service considers the 100 largest faces of an image
 
@@ -47,24 +49,17 @@ def select(
 
 
 @operation("IndexFaces")
-def index_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def index_faces(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     coll = collection_of(ctx, params["CollectionId"])
     image = ctx.image(params["Image"])
     ext = params.get("ExternalImageId")
     attributes = params.get("DetectionAttributes")
     views = faces_of(image, ctx.scripts)
     keep, unindexed = select(views, params.get("QualityFilter", "AUTO"), params.get("MaxFaces"))
-    with coll.lock:
-        existing = coll.indexed_rows(image.key, ext)
-    new: list[NewFace] = []
-    if existing is None:  # descriptors (the costly part) outside any lock
-        new = [NewFace(f.descriptor(), f.bounding_box(), f.confidence(), f.index) for f in keep]
-    with coll.lock:
-        if coll.deleted:
-            raise not_found(coll.collection_id)
-        rows, _ = coll.add_image(image.key, ext, refs_of(image.key, image.s3_location), new)
-        stored = [(coll.face(r, model_version=False, stored=False), int(coll.index.face_indexes[r]))
-                  for r in rows]
+    stored = coll.index_image(
+        image.key, ext, refs_of(image.key, image.s3_location),
+        lambda: [NewFace(f.descriptor(), f.bounding_box(), f.confidence(), f.index) for f in keep],
+    )
     by_index = {f.index: f for f in views}
     stored.sort(key=lambda fi: (-area(by_index[fi[1]]), fi[1]))
     indexed = {i for _, i in stored}
@@ -82,7 +77,7 @@ def index_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("ListFaces")
-def list_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def list_faces(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     coll = collection_of(ctx, params["CollectionId"])
     faces, token = coll.list_faces(
         params.get("NextToken"),
@@ -98,7 +93,7 @@ def list_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("DeleteFaces")
-def delete_faces(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def delete_faces(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     coll = collection_of(ctx, params["CollectionId"])
     deleted, failed = coll.delete_faces(params["FaceIds"])
     out: dict[str, Any] = {}

@@ -11,9 +11,9 @@ import base64
 import uuid
 from typing import Any
 
-from ...backend.jobs import LivenessSession, video_state
 from ...errors import RekognitionError
 from ...faces.analysis import faces_of
+from ..context import Context
 from . import operation
 
 _SESSION_NAMESPACE = uuid.UUID("0c7f5a8e-3b1d-4e62-9f0a-6d2c8b4e1a73")
@@ -25,20 +25,14 @@ class SessionNotFoundException(RekognitionError):
 
 
 @operation("CreateFaceLivenessSession")
-def create_face_liveness_session(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-    state = video_state(ctx.backend)
-    token = params.get("ClientRequestToken")
-    with state.lock:
-        if token is not None and ("CreateFaceLivenessSession", token) in state.tokens:
-            return {"SessionId": state.tokens[("CreateFaceLivenessSession", token)]}
-        session_id = str(uuid.uuid5(_SESSION_NAMESPACE, ctx.backend.ids.new("liveness")))
-        state.sessions[session_id] = LivenessSession(session_id, dict(params))
-        if token is not None:
-            state.tokens[("CreateFaceLivenessSession", token)] = session_id
+def create_face_liveness_session(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    new_id = str(uuid.uuid5(_SESSION_NAMESPACE, ctx.backend.ids.new("liveness")))
+    session_id = ctx.backend.video.create_session(params.get("ClientRequestToken"), new_id,
+                                                  params)
     return {"SessionId": session_id}
 
 
-def _audit_image(ctx: Any, data: bytes, stored: dict[str, Any] | None) -> dict[str, Any]:
+def _audit_image(ctx: Context, data: bytes, stored: dict[str, Any] | None) -> dict[str, Any]:
     # The JSON protocol carries blobs as base64 text.
     out: dict[str, Any] = (
         {"S3Object": stored} if stored is not None else {"Bytes": base64.b64encode(data).decode()}
@@ -50,10 +44,8 @@ def _audit_image(ctx: Any, data: bytes, stored: dict[str, Any] | None) -> dict[s
 
 
 @operation("GetFaceLivenessSessionResults")
-def get_face_liveness_session_results(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
-    state = video_state(ctx.backend)
-    with state.lock:
-        session = state.sessions.get(params["SessionId"])
+def get_face_liveness_session_results(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    session = ctx.backend.video.session(params["SessionId"])
     if session is None:
         raise SessionNotFoundException()
     out: dict[str, Any] = {"SessionId": session.session_id}

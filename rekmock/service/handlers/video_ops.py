@@ -13,17 +13,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ...backend.jobs import FAILED, SUCCEEDED, Job, publish, video_state
+from ...backend.jobs import FAILED, SUCCEEDED, Job, publish
 from ...backend.pagination import decode_token, encode_token
 from ...errors import (
-    IdempotentParameterMismatchException,
     InvalidParameterException,
     RekognitionError,
-    ResourceNotFoundException,
 )
 from ...faces import video
 from ...faces.analysis import FaceView, similarity
 from ...faces.intake import read_s3
+from ..context import Context
 from . import operation
 from .celebrity_ops import _celebrity_fields, _recognise, _reference_faces
 from .collection_ops import collection_of
@@ -53,23 +52,20 @@ class Analysis:
     results: list[dict[str, Any]] | None = None
 
 
-def _frames(ctx: Any, data: bytes, info: video.VideoInfo) -> Frames:
+def _frames(ctx: Context, data: bytes, info: video.VideoInfo) -> Frames:
     for timestamp, frame in video.sampled_frames(data, info):
         yield timestamp, video.frame_faces(frame, info, timestamp, ctx.scripts)
 
 
-def _start(ctx: Any, operation_name: str, api: str, params: dict[str, Any],
+def _start(ctx: Context, operation_name: str, api: str, params: dict[str, Any],
            analyse: Callable[[Any, dict[str, Any], Frames], list[dict[str, Any]]]
            ) -> dict[str, Any]:
-    state = video_state(ctx.backend)
+    state = ctx.backend.video
     token = params.get("ClientRequestToken")
     request = {k: v for k, v in params.items() if k != "ClientRequestToken"}
-    with state.lock:
-        if token is not None and (operation_name, token) in state.tokens:
-            job = state.jobs[state.tokens[(operation_name, token)]]
-            if job.request != request:
-                raise IdempotentParameterMismatchException()
-            return {"JobId": job.job_id}
+    repeated = state.job_for_token(operation_name, token, request)
+    if repeated is not None:
+        return {"JobId": repeated}
     s3object = params["Video"].get("S3Object")
     if s3object is None:
         raise InvalidParameterException()
@@ -87,28 +83,20 @@ def _start(ctx: Any, operation_name: str, api: str, params: dict[str, Any],
     job_id = hashlib.sha256(ctx.backend.ids.new("video-job").encode()).hexdigest()
     job = Job(job_id, api, request, outcome.status, outcome.message, outcome.results or [],
               outcome.metadata, polls_left=state.hold_polls)
-    with state.lock:
-        state.jobs[job_id] = job
-        if token is not None:
-            state.tokens[(operation_name, token)] = job_id
-    if job.polls_left == 0:
+    stored = state.add_job(job, operation_name, token)
+    if stored is job and job.polls_left == 0:
         publish(job, ctx.account_id, job.status)
-    return {"JobId": job_id}
+    return {"JobId": stored.job_id}
 
 
-def _get(ctx: Any, params: dict[str, Any], api: str, member: str,
+def _get(ctx: Context, params: dict[str, Any], api: str, member: str,
          order: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
-    state = video_state(ctx.backend)
-    with state.lock:
-        job = state.jobs.get(params["JobId"])
-        if job is None or job.api != api:
-            raise ResourceNotFoundException()
-        head: dict[str, Any] = {"JobId": job.job_id, "Video": job.video}
-        if job.job_tag is not None:
-            head["JobTag"] = job.job_tag
-        if job.polls_left > 0:
-            job.polls_left -= 1
-            return {"JobStatus": "IN_PROGRESS", **head}
+    job, in_progress = ctx.backend.video.poll(params["JobId"], api)
+    head: dict[str, Any] = {"JobId": job.job_id, "Video": job.video}
+    if job.job_tag is not None:
+        head["JobTag"] = job.job_tag
+    if in_progress:
+        return {"JobStatus": "IN_PROGRESS", **head}
     publish(job, ctx.account_id, job.status)
     if job.status == FAILED:
         return {"JobStatus": FAILED, "StatusMessage": job.status_message, **head}
@@ -126,7 +114,7 @@ def _get(ctx: Any, params: dict[str, Any], api: str, member: str,
 
 # -- face detection ---------------------------------------------------------------------------
 
-def _detections(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+def _detections(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
     every = request.get("FaceAttributes") == "ALL"
     out = []
     for timestamp, faces in frames:
@@ -139,12 +127,12 @@ def _detections(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[
 
 
 @operation("StartFaceDetection")
-def start_face_detection(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def start_face_detection(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return _start(ctx, "StartFaceDetection", "FACE_DETECTION", params, _detections)
 
 
 @operation("GetFaceDetection")
-def get_face_detection(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def get_face_detection(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     # Faces sorted by the time they were seen; within a frame, largest first (stable sort).
     return _get(ctx, params, "FACE_DETECTION", "Faces", lambda r: r["Timestamp"])
 
@@ -168,7 +156,7 @@ class _Track:
     seen: int
 
 
-def tracked(ctx: Any, frames: Frames) -> Iterator[tuple[int, FaceView, int]]:
+def tracked(ctx: Context, frames: Frames) -> Iterator[tuple[int, FaceView, int]]:
     """(Timestamp, face, person index): a person keeps an index while they stay in view.
 
     A face continues the track whose last box it overlaps, or whose last face it resembles;
@@ -203,7 +191,7 @@ def tracked(ctx: Any, frames: Frames) -> Iterator[tuple[int, FaceView, int]]:
             yield timestamp, face, track.index
 
 
-def _searches(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+def _searches(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
     coll = collection_of(ctx, request["CollectionId"])
     threshold = request.get("FaceMatchThreshold", DEFAULT_MATCH_THRESHOLD)
     out = []
@@ -221,13 +209,13 @@ def _searches(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[st
 
 
 @operation("StartFaceSearch")
-def start_face_search(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def start_face_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     collection_of(ctx, params["CollectionId"])  # a missing collection fails the Start itself
     return _start(ctx, "StartFaceSearch", "FACE_SEARCH", params, _searches)
 
 
 @operation("GetFaceSearch")
-def get_face_search(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def get_face_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("SortBy") == "INDEX":
         def order(r: dict[str, Any]) -> Any:
             return (r["Person"]["Index"], r["Timestamp"])
@@ -239,9 +227,8 @@ def get_face_search(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 # -- celebrities ------------------------------------------------------------------------------
 
-def _celebrities(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
-    with ctx.scripts.lock:
-        celebrities = sorted(ctx.scripts.celebrities.values(), key=lambda c: c.id)
+def _celebrities(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+    celebrities = ctx.scripts.gallery()
     gallery = None
     out = []
     for timestamp, faces in frames:
@@ -265,13 +252,13 @@ def _celebrities(ctx: Any, request: dict[str, Any], frames: Frames) -> list[dict
 
 
 @operation("StartCelebrityRecognition")
-def start_celebrity_recognition(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def start_celebrity_recognition(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return _start(ctx, "StartCelebrityRecognition", "CELEBRITY_RECOGNITION", params,
                   _celebrities)
 
 
 @operation("GetCelebrityRecognition")
-def get_celebrity_recognition(ctx: Any, params: dict[str, Any]) -> dict[str, Any]:
+def get_celebrity_recognition(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("SortBy") == "ID":
         def order(r: dict[str, Any]) -> Any:
             return (r["Celebrity"]["Id"], r["Timestamp"])
