@@ -163,3 +163,23 @@ def test_import_does_not_load_heavy_modules() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_default_landmarks_are_the_mesh_and_ibug68_is_an_option(monkeypatch) -> None:
+    """The licence-clean Face Mesh is the default; dlib's iBUG 68 model only when asked for.
+    Both place the astronaut's eyes within a few pixels of each other."""
+    from rekmock.vision import landmarks
+
+    key, rgb = load("astronaut.png")
+    monkeypatch.delenv(landmarks.LANDMARKS_ENV, raising=False)
+    assert landmarks.source() == "mesh"
+    vision_api.clear_cache()
+    mesh_eyes = np.array([analyze(key, rgb).faces[0].landmarks[k] for k in ("eyeLeft", "eyeRight")])
+    monkeypatch.setenv(landmarks.LANDMARKS_ENV, "ibug68")
+    assert landmarks.source() == "ibug68"
+    vision_api.clear_cache()
+    dlib_eyes = np.array([analyze(key, rgb).faces[0].landmarks[k] for k in ("eyeLeft", "eyeRight")])
+    vision_api.clear_cache()
+    iod = float(np.linalg.norm(mesh_eyes[1] - mesh_eyes[0]))
+    assert iod > 20
+    assert float(np.abs(mesh_eyes - dlib_eyes).max()) < 0.15 * iod

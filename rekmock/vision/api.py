@@ -74,8 +74,7 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
     faces: list[Face] = []
     contexts: list[FaceContext] = []
     for det in _detect.detect(work, scale, width, height):
-        pts68 = _landmarks.fit68(gray, det.box)
-        pts68 = _landmarks.reconcile(pts68, det.points, det.box[3])
+        pts68 = _landmarks.fit(work, gray, det.box, det.points)
         roll, yaw, pitch = _pose.estimate(pts68, work.shape[1], work.shape[0])
         brightness, sharpness = _quality.measure(gray, pts68)
         left, top, bw, bh = det.box
