@@ -183,3 +183,21 @@ def test_default_landmarks_are_the_mesh_and_ibug68_is_an_option(monkeypatch) -> 
     iod = float(np.linalg.norm(mesh_eyes[1] - mesh_eyes[0]))
     assert iod > 20
     assert float(np.abs(mesh_eyes - dlib_eyes).max()) < 0.15 * iod
+
+
+def test_confidence_is_on_the_service_scale() -> None:
+    """Clear frontal faces get 99.99 or more, as on the service; the map from the detector's
+    probability is monotone and keeps the floor's value, so weaker faces can fall under 95."""
+    from rekmock.vision import detect
+
+    for name in ("astronaut.png", "obama.jpg", "biden.jpg"):
+        key, rgb = load(name)
+        faces = analyze(key, rgb).faces
+        assert len(faces) == 1, name  # obama.jpg: no 30-px shadow face at the bottom right
+        assert faces[0].confidence >= 99.99, name
+    probs = [detect.MIN_PROBABILITY, 0.93, 0.95, 0.99, detect.CLEAR_PROBABILITY, 0.99999]
+    confs = [detect.confidence(p) for p in probs]
+    assert confs == sorted(confs) and len(set(confs)) == len(confs)
+    assert abs(confs[0] - 100 * detect.MIN_PROBABILITY) < 1e-9
+    assert abs(detect.confidence(detect.CLEAR_PROBABILITY) - detect.CLEAR_CONFIDENCE) < 1e-9
+    assert confs[1] < 95

@@ -81,7 +81,7 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
         faces.append(
             Face(
                 box=(left / scale, top / scale, bw / scale, bh / scale),
-                confidence=100.0 * det.prob,
+                confidence=_detect.confidence(det.prob),
                 landmarks=_landmarks.to_rekognition(pts68 / scale),
                 roll=roll,
                 yaw=yaw,

@@ -84,6 +84,15 @@ def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.nda
     return mesh
 
 
+def presence(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray
+             ) -> float:
+    """The mesh network's face-presence logit for one detector crop (first pass only): a second
+    opinion from a network trained on other data, used to confirm MTCNN's doubtful faces."""
+    left, top, w, h = box
+    centre = (left + w / 2.0, top + h / 2.0)
+    return _run(rgb, centre, max(w, h) * CROP_SCALE, _eye_angle(points5[0], points5[1]))[1]
+
+
 def to68(mesh: np.ndarray) -> np.ndarray:
     """(68, 2) iBUG-style points from the mesh, with the eye points as in dlib's model."""
     return mesh[list(TO_68), :2].copy()
