@@ -74,7 +74,7 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
     faces: list[Face] = []
     contexts: list[FaceContext] = []
     for det in _detect.detect(work, scale, width, height):
-        pts68 = _landmarks.fit(work, gray, det.box, det.points)
+        pts68, named = _landmarks.fit(work, gray, det.box, det.points)
         roll, yaw, pitch = _pose.estimate(pts68, work.shape[1], work.shape[0])
         brightness, sharpness = _quality.measure(gray, pts68)
         left, top, bw, bh = det.box
@@ -82,7 +82,7 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
             Face(
                 box=(left / scale, top / scale, bw / scale, bh / scale),
                 confidence=_detect.confidence(det.prob),
-                landmarks=_landmarks.to_rekognition(pts68 / scale),
+                landmarks={k: (x / scale, y / scale) for k, (x, y) in named.items()},
                 roll=roll,
                 yaw=yaw,
                 pitch=pitch,

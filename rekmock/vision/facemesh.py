@@ -43,6 +43,46 @@ EYE_LEFT = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 1
 EYE_RIGHT = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
 
 
+# Each Rekognition landmark type is the mean of these mesh points. Chosen by where the service
+# puts its points: for each type, among the anatomically matching mesh points (and the mean of two
+# neighbours), the one closest to the landmarks of 36 faces in the real DetectFaces ALL answers of
+# ../shared/fidelity, kept mirror-symmetric (left and right types use mirrored mesh points). The
+# service's mouth corners are the inner commissures (78/308), its chinBottom sits on the front of
+# the chin (175) rather than under it, its mouthDown mid-way down the lower lip.
+REKOGNITION: dict[str, tuple[int, ...]] = {
+    "eyeLeft": EYE_LEFT,
+    "eyeRight": EYE_RIGHT,
+    "nose": (4,),
+    "mouthLeft": (78,),
+    "mouthRight": (308,),
+    "leftEyeBrowLeft": (70,),
+    "leftEyeBrowRight": (107,),
+    "leftEyeBrowUp": (66, 105),
+    "rightEyeBrowLeft": (336,),
+    "rightEyeBrowRight": (300,),
+    "rightEyeBrowUp": (296, 334),
+    "leftEyeLeft": (33, 161),
+    "leftEyeRight": (173,),
+    "leftEyeUp": (159,),
+    "leftEyeDown": (145,),
+    "rightEyeLeft": (398,),
+    "rightEyeRight": (263, 388),
+    "rightEyeUp": (386,),
+    "rightEyeDown": (374,),
+    "noseLeft": (60, 75),
+    "noseRight": (290, 305),
+    "mouthUp": (0,),
+    "mouthDown": (14, 17),
+    "leftPupil": EYE_LEFT,  # no iris model yet: the eye's centre
+    "rightPupil": EYE_RIGHT,
+    "upperJawlineLeft": (127,),
+    "midJawlineLeft": (58, 135),
+    "chinBottom": (175,),
+    "midJawlineRight": (288, 364),
+    "upperJawlineRight": (356,),
+}
+
+
 def _run(rgb: np.ndarray, centre: tuple[float, float], side: float, angle: float
          ) -> tuple[np.ndarray, float]:
     """Mesh (468, 3) in image pixels (z in the same scale) and the face-presence logit."""
@@ -91,6 +131,15 @@ def presence(rgb: np.ndarray, box: tuple[float, float, float, float], points5: n
     left, top, w, h = box
     centre = (left + w / 2.0, top + h / 2.0)
     return _run(rgb, centre, max(w, h) * CROP_SCALE, _eye_angle(points5[0], points5[1]))[1]
+
+
+def to_rekognition(mesh: np.ndarray) -> dict[str, tuple[float, float]]:
+    """The 30 Rekognition landmark types (pixels) from the mesh."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, idx in REKOGNITION.items():
+        xy = mesh[list(idx), :2].mean(axis=0)
+        out[name] = (float(xy[0]), float(xy[1]))
+    return out
 
 
 def to68(mesh: np.ndarray) -> np.ndarray:

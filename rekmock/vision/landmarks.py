@@ -159,11 +159,13 @@ def source() -> str:
 
 
 def fit(work: np.ndarray, gray: np.ndarray, box: tuple[float, float, float, float],
-        points5: np.ndarray) -> np.ndarray:
-    """68 (x, y) points in working-copy pixels for a detected face (``points5``: the detector's
-    eyes, nose and mouth corners)."""
+        points5: np.ndarray) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
+    """68 (x, y) points and the 30 Rekognition landmarks, both in working-copy pixels, for a
+    detected face (``points5``: the detector's eyes, nose and mouth corners)."""
     if source() == "ibug68":
-        return reconcile(fit68(gray, box), points5, box[3])
+        pts68 = reconcile(fit68(gray, box), points5, box[3])
+        return pts68, to_rekognition(pts68)
     from . import facemesh
 
-    return facemesh.to68(facemesh.fit(work, box, points5))
+    mesh = facemesh.fit(work, box, points5)
+    return facemesh.to68(mesh), facemesh.to_rekognition(mesh)
