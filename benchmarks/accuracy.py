@@ -81,7 +81,7 @@ def median_ms(values: list[float]) -> float:
 
 
 SIZE_BINS = ((0, 40), (40, 80), (80, 10**6))  # labelled face width, px
-YAW_BINS = ((0, 15), (15, 45), (45, 91))  # |yaw| label, degrees (AFW labels are 15-degree steps)
+YAW_BINS = ((0, 15), (15, 45), (45, 181))  # |yaw| label, degrees (AFW: 15-degree steps, up to 105)
 
 
 def _rate(hits: list[bool]) -> str:
@@ -158,7 +158,7 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
     print(f"- recall for faces >= 40 px wide: {_rate(big)}; by width: " + ", ".join(
         f"{lo}-{hi if hi < 10**6 else ''} px {_rate(h)}" for (lo, hi), h in by_size.items()))
     print("- recall by AFW |yaw| label: " + ", ".join(
-        f"{lo}-{hi - 1} deg {_rate(h)}" for (lo, hi), h in by_yaw.items()))
+        f"{lo}-{min(hi - 1, 105)} deg {_rate(h)}" for (lo, hi), h in by_yaw.items()))
     print(f"- Confidence of found faces: min {min(confs):.3f}, 5th percentile "
           f"{np.percentile(confs, 5):.3f}, median {np.median(confs):.4f}")
     print("## Landmarks and pose (AFW, matched faces)")
@@ -171,7 +171,8 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
               f"(n={len(errs)})")
     print("  (AFW pitch labels are 0 or +-22; roll is compared as magnitudes: AFW's sign differs)")
     print("- |yaw| error by |yaw| label: " + ", ".join(
-        f"{lo}-{hi - 1} deg {np.mean(e):.1f} (n={len(e)})" for (lo, hi), e in yaw_by_bin.items()))
+        f"{lo}-{min(hi - 1, 105)} deg {np.mean(e):.1f} (n={len(e)})"
+        for (lo, hi), e in yaw_by_bin.items()))
 
 
 LANDMARK_GROUPS = {

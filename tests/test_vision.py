@@ -201,3 +201,20 @@ def test_confidence_is_on_the_service_scale() -> None:
     assert abs(confs[0] - 100 * detect.MIN_PROBABILITY) < 1e-9
     assert abs(detect.confidence(detect.CLEAR_PROBABILITY) - detect.CLEAR_CONFIDENCE) < 1e-9
     assert confs[1] < 95
+
+
+def test_eye_spacing_reads_turned_faces_monotonically() -> None:
+    """Narrower MTCNN eye spacing (relative to the eye-to-mouth height) means a larger turn, and
+    the fused yaw keeps the 68-point fit's sign."""
+    from rekmock.vision import pose
+
+    def five(spacing: float) -> np.ndarray:
+        return np.array([[50 - spacing / 2, 50], [50 + spacing / 2, 50], [60, 70], [45, 90],
+                         [55, 90]], dtype=np.float64)
+
+    yaws = [pose.eye_spacing_yaw(five(s)) for s in (40.0, 30.0, 20.0, 10.0)]
+    assert yaws == sorted(yaws) and yaws[0] < yaws[-1] <= 90
+    flat = np.zeros((468, 3))
+    flat[:, 0] = np.arange(468)  # a mesh whose left-right axis lies in the image plane
+    assert pose.fused_yaw(-80.0, flat, five(10.0)) == -90.0  # mean 40 >= TURNED: eyes decide
+    assert pose.fused_yaw(10.0, flat, five(40.0)) == 5.0
