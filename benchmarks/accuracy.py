@@ -2,13 +2,16 @@
 
 Usage (from the project root)::
 
-    python benchmarks/accuracy.py [DATA_DIR]     # default ../shared/data
+    python benchmarks/accuracy.py [DATA_DIR] [--fidelity FIDELITY_DIR] [--only vision]
+    # defaults ../shared/data and ../shared/fidelity
 
 Scoring follows DATA_DIR/README.md: detection recall/precision (IoU >= 0.5, greedy, highest IoU
 first) for afw__ and dlib__ photos and recall for labelled faces >= 40 px wide; detections on
 non-face photos; verification true/false match rates at Similarity 80 (CompareFaces through
 boto3 against the mock) with median Similarity per kind; eye landmark error over inter-ocular
 distance and |Yaw| mean absolute error on AFW; the pillow__hopper orientation check; median timings.
+Also recall by face width and by AFW |yaw| label, precision over all photos, pitch/roll error on
+AFW, and landmarks (per group) and pose against the real service's recorded DetectFaces answers.
 """
 
 from __future__ import annotations
@@ -77,13 +80,25 @@ def median_ms(values: list[float]) -> float:
     return 1000.0 * statistics.median(values) if values else float("nan")
 
 
+SIZE_BINS = ((0, 40), (40, 80), (80, 10**6))  # labelled face width, px
+YAW_BINS = ((0, 15), (15, 45), (45, 181))  # |yaw| label, degrees (AFW: 15-degree steps, up to 105)
+
+
+def _rate(hits: list[bool]) -> str:
+    return pct(sum(hits), len(hits))
+
+
 def detection(root: Path, timings: dict[str, list[float]]) -> None:
     folder = root / "detection"
     boxes: dict[str, list[list[float]]] = json.loads((folder / "boxes.json").read_text())
     meta: dict = json.loads((folder / "boxes_meta.json").read_text())
-    stats = {p: dict(lab=0, det=0, match=0, lab40=0, match40=0, ious=[]) for p in ("afw", "dlib")}
+    stats = {p: dict(lab=0, det=0, match=0, ious=[]) for p in ("afw", "dlib")}
+    by_size: dict[tuple[int, int], list[bool]] = {b: [] for b in SIZE_BINS}
+    by_yaw: dict[tuple[int, int], list[bool]] = {b: [] for b in YAW_BINS}
+    confs: list[float] = []
     eye_err: list[float] = []
-    yaw_err: list[float] = []
+    pose_err: dict[str, list[float]] = {"|yaw|": [], "pitch": [], "|roll|": []}
+    yaw_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
     for name in sorted(boxes):
         prefix = name.split("__")[0]
         key, rgb = load(folder / "images" / name)
@@ -100,14 +115,17 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
         s["match"] += len(matches)
         s["ious"] += [v for _, _, v in matches]
         matched_g = {j: i for i, j, _ in matches}
+        confs += [result.faces[i].confidence for i, _, _ in matches]
         for j, g in enumerate(gts):
-            if g[2] >= 40:
-                s["lab40"] += 1
-                s["match40"] += j in matched_g
-        faces_meta = meta.get(name, {}).get("faces")
-        if not faces_meta:
-            continue
+            for lo, hi in SIZE_BINS:
+                if lo <= g[2] < hi:
+                    by_size[(lo, hi)].append(j in matched_g)
+        faces_meta = meta.get(name, {}).get("faces") or []
         for j, fm in enumerate(faces_meta):
+            yaw_label, pitch_label, roll_label = (math.degrees(v) for v in fm["yaw_pitch_roll_rad"])
+            for lo, hi in YAW_BINS:
+                if lo <= abs(yaw_label) < hi:
+                    by_yaw[(lo, hi)].append(j in matched_g)
             if j not in matched_g:
                 continue
             face = result.faces[matched_g[j]]
@@ -115,31 +133,109 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
             if len(eyes) == 2 and all(e and None not in e for e in eyes):
                 label = sorted(tuple(e) for e in eyes)  # viewer's left eye first
                 iod = math.dist(label[0], label[1])
-            else:
-                iod = 0.0
-            if iod > 0:
-                e1 = math.dist(face.landmarks["eyeLeft"], label[0])
-                e2 = math.dist(face.landmarks["eyeRight"], label[1])
-                eye_err.append((e1 + e2) / 2.0 / iod)
-            yaw_label = abs(math.degrees(fm["yaw_pitch_roll_rad"][0]))
-            yaw_err.append(abs(abs(face.yaw) - yaw_label))
+                if iod > 0:
+                    e1 = math.dist(face.landmarks["eyeLeft"], label[0])
+                    e2 = math.dist(face.landmarks["eyeRight"], label[1])
+                    eye_err.append((e1 + e2) / 2.0 / iod)
+            err = abs(abs(face.yaw) - abs(yaw_label))
+            pose_err["|yaw|"].append(err)
+            pose_err["pitch"].append(abs(face.pitch - pitch_label))
+            pose_err["|roll|"].append(abs(abs(face.roll) - abs(roll_label)))
+            for lo, hi in YAW_BINS:
+                if lo <= abs(yaw_label) < hi:
+                    yaw_by_bin[(lo, hi)].append(err)
     print("## Detection (IoU >= 0.5, greedy)")
+    lab = sum(s["lab"] for s in stats.values())
+    det = sum(s["det"] for s in stats.values())
+    match = sum(s["match"] for s in stats.values())
+    print(f"- all photos: recall {pct(match, lab)}, precision {pct(match, det)}")
     for prefix, s in stats.items():
         print(
             f"- {prefix}__: recall {pct(s['match'], s['lab'])}, "
-            f"precision {pct(s['match'], s['det'])}, "
-            f"recall for faces >= 40 px {pct(s['match40'], s['lab40'])}, "
-            f"mean IoU of matches {np.mean(s['ious']):.3f}"
+            f"precision {pct(s['match'], s['det'])}, mean IoU of matches {np.mean(s['ious']):.3f}"
         )
+    big = [hit for (lo, _), hits in by_size.items() if lo >= 40 for hit in hits]
+    print(f"- recall for faces >= 40 px wide: {_rate(big)}; by width: " + ", ".join(
+        f"{lo}-{hi if hi < 10**6 else ''} px {_rate(h)}" for (lo, hi), h in by_size.items()))
+    print("- recall by AFW |yaw| label: " + ", ".join(
+        f"{lo}-{min(hi - 1, 105)} deg {_rate(h)}" for (lo, hi), h in by_yaw.items()))
+    print(f"- Confidence of found faces: min {min(confs):.3f}, 5th percentile "
+          f"{np.percentile(confs, 5):.3f}, median {np.median(confs):.4f}")
     print("## Landmarks and pose (AFW, matched faces)")
     print(
         f"- eye centre error / inter-ocular: mean {np.mean(eye_err):.3f}, "
         f"median {np.median(eye_err):.3f} (n={len(eye_err)})"
     )
-    print(
-        f"- |Yaw| MAE {np.mean(yaw_err):.1f} deg, median {np.median(yaw_err):.1f} deg "
-        f"(n={len(yaw_err)})"
-    )
+    for kind, errs in pose_err.items():
+        print(f"- {kind} error: mean {np.mean(errs):.1f} deg, median {np.median(errs):.1f} deg "
+              f"(n={len(errs)})")
+    print("  (AFW pitch labels are 0 or +-22; roll is compared as magnitudes: AFW's sign differs)")
+    print("- |yaw| error by |yaw| label: " + ", ".join(
+        f"{lo}-{min(hi - 1, 105)} deg {np.mean(e):.1f} (n={len(e)})"
+        for (lo, hi), e in yaw_by_bin.items()))
+
+
+LANDMARK_GROUPS = {
+    "eyes": ("eyeLeft", "eyeRight", "leftEyeLeft", "leftEyeRight", "leftEyeUp", "leftEyeDown",
+             "rightEyeLeft", "rightEyeRight", "rightEyeUp", "rightEyeDown"),
+    "pupils": ("leftPupil", "rightPupil"),
+    "brows": ("leftEyeBrowLeft", "leftEyeBrowRight", "leftEyeBrowUp", "rightEyeBrowLeft",
+              "rightEyeBrowRight", "rightEyeBrowUp"),
+    "nose": ("nose", "noseLeft", "noseRight"),
+    "mouth": ("mouthLeft", "mouthRight", "mouthUp", "mouthDown"),
+    "jaw": ("upperJawlineLeft", "midJawlineLeft", "chinBottom", "midJawlineRight",
+            "upperJawlineRight"),
+}
+
+
+def fidelity(root: Path) -> None:
+    """Landmarks and pose against the real service's DetectFaces ALL answers recorded in
+    FIDELITY_DIR (faces paired by IoU >= 0.5): per-landmark-group distance over the service's
+    inter-ocular distance, and Yaw/Pitch/Roll differences (signed, same conventions)."""
+    corpus = json.loads((root / "corpus.json").read_text())
+    per_type: dict[str, list[float]] = {}
+    pose_d: dict[str, list[float]] = {"Yaw": [], "Pitch": [], "Roll": []}
+    pitch_sign: list[bool] = []
+    faces_real = faces_found = 0
+    for entry in corpus:
+        if entry["operation"] != "DetectFaces" or "ALL" not in entry["request"].get(
+                "Attributes", []):
+            continue
+        answer = json.loads((root / entry["response"]).read_text())
+        key, rgb = load(root / entry["photos"]["Image"])
+        h, w = rgb.shape[:2]
+        mine = analyze(key, rgb).faces
+        real = [f for f in answer.get("FaceDetails", []) if "Landmarks" in f]
+        faces_real += len(real)
+        rboxes = [(f["BoundingBox"]["Left"] * w, f["BoundingBox"]["Top"] * h,
+                   f["BoundingBox"]["Width"] * w, f["BoundingBox"]["Height"] * h) for f in real]
+        for i, j, _ in greedy_match([f.box for f in mine], rboxes):
+            faces_found += 1
+            ref = {m["Type"]: (m["X"] * w, m["Y"] * h) for m in real[j]["Landmarks"]}
+            iod = math.dist(ref["eyeLeft"], ref["eyeRight"])
+            for name, xy in ref.items():
+                per_type.setdefault(name, []).append(math.dist(mine[i].landmarks[name], xy) / iod)
+            pose = real[j]["Pose"]
+            mine_pose = {"Yaw": mine[i].yaw, "Pitch": mine[i].pitch, "Roll": mine[i].roll}
+            for k in pose_d:
+                pose_d[k].append(mine_pose[k] - pose[k])
+            if abs(pose["Pitch"]) >= 5:
+                pitch_sign.append((mine[i].pitch > 0) == (pose["Pitch"] > 0))
+    print("## Against the real service (fidelity DetectFaces ALL answers)")
+    print(f"- faces the service reported: {faces_real}, found and paired: {faces_found}")
+    if not per_type:
+        return
+    every = [v for vals in per_type.values() for v in vals]
+    print(f"- all 30 landmark types: mean distance / service inter-ocular {np.mean(every):.3f}")
+    print("- by group: " + ", ".join(
+        f"{g} {np.mean([v for t in types for v in per_type.get(t, [])]):.3f}"
+        for g, types in LANDMARK_GROUPS.items()))
+    worst = sorted(per_type, key=lambda t: -np.mean(per_type[t]))[:5]
+    print("- worst types: " + ", ".join(f"{t} {np.mean(per_type[t]):.3f}" for t in worst))
+    for k, d in pose_d.items():
+        print(f"- {k} - service: median |diff| {np.median(np.abs(d)):.1f} deg, "
+              f"mean diff {np.mean(d):+.1f} deg")
+    print(f"- Pitch sign agrees on {sum(pitch_sign)}/{len(pitch_sign)} faces with |Pitch| >= 5")
 
 
 def nonfaces(root: Path) -> None:
@@ -294,12 +390,21 @@ def speed(root: Path, timings: dict[str, list[float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", default="../shared/data", type=Path)
+    parser.add_argument("--fidelity", default="../shared/fidelity", type=Path,
+                        help="recorded real answers (skipped when the folder is missing)")
+    parser.add_argument("--only", choices=("vision",), help="vision: detection, landmarks, pose "
+                        "and non-faces only (no CompareFaces, orientation or timings)")
     args = parser.parse_args()
     root: Path = args.data
     timings: dict[str, list[float]] = {}
     t0 = time.perf_counter()
     detection(root, timings)
     nonfaces(root)
+    if (args.fidelity / "corpus.json").is_file():
+        fidelity(args.fidelity)
+    if args.only == "vision":
+        print(f"(total {time.perf_counter() - t0:.0f} s)")
+        return
     verification(root, timings)
     orientation(root)
     speed(root, timings)

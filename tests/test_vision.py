@@ -142,3 +142,58 @@ def test_import_does_not_load_heavy_modules() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_default_landmarks_are_the_mesh_and_ibug68_is_an_option(monkeypatch) -> None:
+    """The licence-clean Face Mesh is the default; dlib's iBUG 68 model only when asked for.
+    Both place the astronaut's eyes within a few pixels of each other."""
+    from rekmock.vision import landmarks
+
+    key, rgb = load("astronaut.png")
+    monkeypatch.delenv(landmarks.LANDMARKS_ENV, raising=False)
+    assert landmarks.source() == "mesh"
+    vision_api.clear_cache()
+    mesh_eyes = np.array([analyze(key, rgb).faces[0].landmarks[k] for k in ("eyeLeft", "eyeRight")])
+    monkeypatch.setenv(landmarks.LANDMARKS_ENV, "ibug68")
+    assert landmarks.source() == "ibug68"
+    vision_api.clear_cache()
+    dlib_eyes = np.array([analyze(key, rgb).faces[0].landmarks[k] for k in ("eyeLeft", "eyeRight")])
+    vision_api.clear_cache()
+    iod = float(np.linalg.norm(mesh_eyes[1] - mesh_eyes[0]))
+    assert iod > 20
+    assert float(np.abs(mesh_eyes - dlib_eyes).max()) < 0.15 * iod
+
+
+def test_confidence_is_on_the_service_scale() -> None:
+    """Clear frontal faces get 99.99 or more, as on the service; the map from the detector's
+    probability is monotone and keeps the floor's value, so weaker faces can fall under 95."""
+    from rekmock.vision import detect
+
+    for name in ("astronaut.png", "obama.jpg", "biden.jpg"):
+        key, rgb = load(name)
+        faces = analyze(key, rgb).faces
+        assert len(faces) == 1, name  # obama.jpg: no 30-px shadow face at the bottom right
+        assert faces[0].confidence >= 99.99, name
+    probs = [detect.MIN_PROBABILITY, 0.93, 0.95, 0.99, detect.CLEAR_PROBABILITY, 0.99999]
+    confs = [detect.confidence(p) for p in probs]
+    assert confs == sorted(confs) and len(set(confs)) == len(confs)
+    assert abs(confs[0] - 100 * detect.MIN_PROBABILITY) < 1e-9
+    assert abs(detect.confidence(detect.CLEAR_PROBABILITY) - detect.CLEAR_CONFIDENCE) < 1e-9
+    assert confs[1] < 95
+
+
+def test_eye_spacing_reads_turned_faces_monotonically() -> None:
+    """Narrower MTCNN eye spacing (relative to the eye-to-mouth height) means a larger turn, and
+    the fused yaw keeps the 68-point fit's sign."""
+    from rekmock.vision import pose
+
+    def five(spacing: float) -> np.ndarray:
+        return np.array([[50 - spacing / 2, 50], [50 + spacing / 2, 50], [60, 70], [45, 90],
+                         [55, 90]], dtype=np.float64)
+
+    yaws = [pose.eye_spacing_yaw(five(s)) for s in (40.0, 30.0, 20.0, 10.0)]
+    assert yaws == sorted(yaws) and yaws[0] < yaws[-1] <= 90
+    flat = np.zeros((468, 3))
+    flat[:, 0] = np.arange(468)  # a mesh whose left-right axis lies in the image plane
+    assert pose.fused_yaw(-80.0, flat, five(10.0)) == -90.0  # mean 40 >= TURNED: eyes decide
+    assert pose.fused_yaw(10.0, flat, five(40.0)) == 5.0

