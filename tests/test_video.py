@@ -106,11 +106,17 @@ def test_unsupported_video_fails_the_job(client: Any, s3: Any, name: str) -> Non
     assert "Faces" not in resp
 
 
-def test_missing_object_is_refused_at_start(client: Any, s3: Any) -> None:
+def test_missing_object_fails_the_job(client: Any, s3: Any) -> None:
     s3.create_bucket(Bucket=BUCKET)
-    with pytest.raises(ClientError) as exc:
-        client.start_face_detection(Video={"S3Object": {"Bucket": BUCKET, "Name": "nope.mp4"}})
-    assert error_code(exc) == "InvalidS3ObjectException"
+    for name, bucket in (("nope.mp4", BUCKET), ("clip.mp4", "no-such-bucket")):
+        job = client.start_face_detection(Video={"S3Object": {"Bucket": bucket, "Name": name}})
+        resp = client.get_face_detection(JobId=job["JobId"])
+        assert resp["JobStatus"] == "FAILED"
+        assert resp["StatusMessage"] == (
+            "Unable to get object metadata from S3. Check object key, region and/or access "
+            "permissions."
+        )
+        assert "Faces" not in resp
 
 
 def test_unknown_job_is_not_found(client: Any, s3: Any) -> None:

@@ -17,6 +17,7 @@ from ...backend.jobs import FAILED, SUCCEEDED, Job, publish
 from ...backend.pagination import decode_token, encode_token
 from ...errors import (
     InvalidParameterException,
+    InvalidS3ObjectException,
     RekognitionError,
 )
 from ...faces import video
@@ -69,17 +70,22 @@ def _start(ctx: Context, operation_name: str, api: str, params: dict[str, Any],
     s3object = params["Video"].get("S3Object")
     if s3object is None:
         raise InvalidParameterException()
-    data = read_s3(s3object, ctx.account_id, ctx.partition)
-    if len(data) > VIDEO_MAX_BYTES:
-        raise VideoTooLargeException()
     outcome = Analysis(SUCCEEDED)
     try:
-        info = video.probe(data)
-    except video.VideoRefused as refused:
-        outcome = Analysis(FAILED, str(refused))
+        # The service reads the object when the job runs: a missing one fails the job.
+        data = read_s3(s3object, ctx.account_id, ctx.partition)
+    except InvalidS3ObjectException as missing:
+        outcome = Analysis(FAILED, missing.message)
     else:
-        outcome.metadata = info.metadata()
-        outcome.results = analyse(ctx, request, _frames(ctx, data, info))
+        if len(data) > VIDEO_MAX_BYTES:
+            raise VideoTooLargeException()
+        try:
+            info = video.probe(data)
+        except video.VideoRefused as refused:
+            outcome = Analysis(FAILED, str(refused))
+        else:
+            outcome.metadata = info.metadata()
+            outcome.results = analyse(ctx, request, _frames(ctx, data, info))
     job_id = hashlib.sha256(ctx.backend.ids.new("video-job").encode()).hexdigest()
     job = Job(job_id, api, request, outcome.status, outcome.message, outcome.results or [],
               outcome.metadata, polls_left=state.hold_polls)
