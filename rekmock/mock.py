@@ -1,14 +1,20 @@
 """``mock_rekognition``: moto's ``mock_aws`` with rekmock serving Rekognition.
 
 moto has no plugin mechanism; it looks its Rekognition backend up by module attribute on every
-request. Installing rekmock means pointing those attributes at rekmock's backend, once per
-process. Everything else (nesting, resets, class decoration, credentials) is ``mock_aws``'s own,
-so ``mock_rekognition`` and ``mock_aws`` nest in either order and share one state.
+request. Installing rekmock means pointing those attributes at rekmock's backend. Everything else
+(nesting, resets, class decoration, credentials) is ``mock_aws``'s own, so ``mock_rekognition``
+and ``mock_aws`` nest in either order and share one state.
+
+The swap lasts while a ``mock_rekognition`` runs, and while a ``mock_aws`` that was running
+around it still runs; when moto's last mock stops with no ``mock_rekognition`` left, moto's own
+Rekognition is restored, so a later plain ``mock_aws`` answers as moto does whatever ran before.
+Server mode pins the swap for the life of the process (:func:`install`).
 """
 
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,20 +22,59 @@ import moto.rekognition
 import moto.rekognition.models
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import MockAWS
 
 from .backend.backends import RekognitionBackend, rekognition_backends
 from .scripting import RekognitionState
 
 T = TypeVar("T")
 
+_MOTO_BACKENDS = moto.rekognition.models.rekognition_backends  # moto's own, restored on exit
+_lock = threading.RLock()
+_active = 0  # running mock_rekognition starts
+_pinned = False  # install() was called: keep the swap for good (server mode)
+_moto_stop = MockAWS.stop
 
-def install() -> None:
-    """Make moto route Rekognition to rekmock (idempotent; also used by server mode)."""
+
+def _swap(backends: Any) -> None:
+    moto.rekognition.rekognition_backends = backends  # type: ignore[attr-defined]
+    moto.rekognition.models.rekognition_backends = backends  # type: ignore[attr-defined]
+
+
+def _wire() -> None:
     from .service import urls
 
     RekognitionBackend.urls_module = urls
-    moto.rekognition.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
-    moto.rekognition.models.rekognition_backends = rekognition_backends  # type: ignore[attr-defined]
+    _swap(rekognition_backends)
+
+
+def installed() -> bool:
+    """Whether moto routes Rekognition to rekmock right now."""
+    return moto.rekognition.models.rekognition_backends is rekognition_backends  # type: ignore
+
+
+def install() -> None:
+    """Make moto route Rekognition to rekmock for the rest of the process (server mode)."""
+    global _pinned
+    with _lock:
+        _pinned = True
+        _wire()
+
+
+def _restore_if_idle() -> None:
+    with _lock:
+        if not _pinned and _active == 0 and MockAWS._nested_count == 0:
+            _swap(_MOTO_BACKENDS)
+
+
+def _stop_and_restore(self: MockAWS, remove_data: bool = True) -> None:
+    """``MockAWS.stop``, then moto's own Rekognition back once every mock has stopped."""
+    _moto_stop(self, remove_data=remove_data)
+    _restore_if_idle()
+
+
+# Every mock_aws stop (ours included) checks whether rekmock should step aside.
+MockAWS.stop = _stop_and_restore  # type: ignore[method-assign]
 
 
 class MockRekognition:
@@ -37,10 +82,35 @@ class MockRekognition:
 
     def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
         self._mock = mock_aws()
+        # mock_aws's decorators call self.start/self.stop: count rekmock's users through them.
+        self._mock.start = self._start_mock  # type: ignore[method-assign]
+        self._mock.stop = self._stop_mock  # type: ignore[method-assign]
         self.state = RekognitionState(account_id)
 
+    def _start_mock(self, reset: bool = True) -> None:
+        global _active
+        with _lock:
+            _active += 1
+            _wire()
+        try:
+            MockAWS.start(self._mock, reset=reset)
+        except BaseException:
+            self._release()
+            raise
+
+    def _stop_mock(self, remove_data: bool = True) -> None:
+        self._release(restore=False)
+        MockAWS.stop(self._mock, remove_data=remove_data)  # restores if it was the last mock
+
+    @staticmethod
+    def _release(restore: bool = True) -> None:
+        global _active
+        with _lock:
+            _active = max(0, _active - 1)
+        if restore:
+            _restore_if_idle()
+
     def start(self, reset: bool = True) -> RekognitionState:
-        install()
         self._mock.start(reset=reset)
         return self.state
 
@@ -54,7 +124,6 @@ class MockRekognition:
         self.stop()
 
     def __call__(self, func: T) -> T:
-        install()
         # mock_aws decorates functions and classes (every test method isolated, TestCase too).
         return self._mock(func)  # type: ignore[arg-type, return-value]
 
