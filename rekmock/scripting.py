@@ -12,7 +12,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from .backend.backends import RekognitionBackend, rekognition_backends, scripts_for
 from .backend.scripts import Celebrity, ImageLike, Scripts, celebrity_id, image_ref
-from .botocore_model import service_model
+from .service.validation import validate_face_fields
 
 _GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")
 
@@ -44,10 +44,7 @@ class RekognitionState:
         ``fields`` use the service's names and shapes, e.g.
         ``Smile={"Value": True, "Confidence": 99.0}`` or ``AgeRange={"Low": 30, "High": 38}``.
         """
-        known = service_model().shape_for("FaceDetail").members
-        unknown = sorted(set(fields) - set(known))
-        if unknown:
-            raise ValueError(f"not FaceDetail fields: {unknown}; known: {sorted(known)}")
+        validate_face_fields(fields)  # ValueError, nothing stored, when not the model's shape
         key = (image_ref(image), face)
         with self.scripts.lock:
             self.scripts.face_fields.setdefault(key, {}).update(fields)

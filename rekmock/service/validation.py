@@ -212,3 +212,21 @@ def validate(operation: str | OperationModel, params: Any) -> dict[str, Any]:
             f"{n} validation {noun} detected: " + "; ".join(walker.failures)
         )
     return decoded
+
+
+def validate_face_fields(fields: dict[str, Any]) -> None:
+    """Check scripted FaceDetail members against the model's ``FaceDetail`` shape, as the
+    service's own answers would be (types, enums, ranges); raise ValueError naming each
+    problem, so a test learns at once instead of every later call failing."""
+    members = service_model().shape_for("FaceDetail").members
+    unknown = sorted(set(fields) - set(members))
+    if unknown:
+        raise ValueError(f"not FaceDetail fields: {unknown}; known: {sorted(members)}")
+    walker = _Walker()
+    for name, value in fields.items():
+        try:
+            walker.walk(value, members[name], name)
+        except SerializationException as exc:
+            walker.failures.append(str(exc.message))
+    if walker.failures:
+        raise ValueError("invalid FaceDetail fields: " + "; ".join(walker.failures))
