@@ -132,7 +132,10 @@ def images() -> st.SearchStrategy[Any]:
 
 
 MUTATIONS = ["none"] * 12 + ["not-utf8", "deep", "gzip", "query-action", "trailing",
-             "nan-token"]
+             "nan-token", "target"]
+WRONG_TARGETS = ["RekognitionService.call_action", "RekognitionService._dispatch",
+                 "RekognitionService.setup_class", "RekognitionService.detect_faces",
+                 "RekognitionService.", "Rekognition.DetectFaces", ""]
 
 
 @st.composite
@@ -156,7 +159,10 @@ def requests(draw: Any) -> tuple[str, str, bytes, dict[str, str], str]:
         body += draw(st.binary(min_size=1, max_size=8))
     elif mutation == "nan-token":
         body = body.replace(b"0.0", b"NaN", 1)
-    return operation, f"RekognitionService.{operation}", body, headers, query
+    target = f"RekognitionService.{operation}"
+    if mutation == "target":
+        target = draw(st.sampled_from(WRONG_TARGETS))
+    return operation, target, body, headers, query
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +198,8 @@ def test_every_operation_answers_like_aws(fuzz_client: Any, req: Any) -> None:
     status, doc = send(fuzz_client, target, body, headers, query)
     assert time.monotonic() - started < SLOWEST_ANSWER_S
     assert status < 500, (status, doc)
+    if target in WRONG_TARGETS:
+        assert doc["__type"] == "UnknownOperationException"
     raw = json.dumps(doc).encode()
     if status >= 300:
         assert doc["__type"] in KNOWN_ERRORS, doc
@@ -202,3 +210,38 @@ def test_every_operation_answers_like_aws(fuzz_client: Any, req: Any) -> None:
         with open(os.environ["REKMOCK_FUZZ_STATS"], "a") as out:
             out.write(f"{operation} {status} {doc.get('__type', '')}\n")
     assert SENTINEL in fuzz_client.list_collections(MaxResults=4096)["CollectionIds"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from .test_server import ServerProcess
+
+    proc = ServerProcess(tmp_path_factory.mktemp("fuzz") / "serve.log")
+    try:
+        yield proc
+    finally:
+        code = proc.stop()
+    assert code == 0 and "Traceback" not in proc.log(), proc.log()[-2000:]
+
+
+@pytest.mark.server
+@settings(max_examples=max(1, EXAMPLES // 4), deadline=None,
+          derandomize="REKMOCK_FUZZ_EXAMPLES" not in os.environ,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(req=requests())
+def test_every_operation_answers_like_aws_when_served(fuzz_server: Any, req: Any) -> None:
+    """The same requests through ``rekmock serve``: its front (size limits, dechunking, Host
+    and Origin checks) must not turn any of them into a 5xx either."""
+    from .test_hostile_server import request
+
+    operation, target, body, headers, query = req
+    started = time.monotonic()
+    sent = {"X-Amz-Target": target, **headers}
+    status, doc, _ = request(fuzz_server, "/" + query, body, sent, target=None)
+    assert time.monotonic() - started < SLOWEST_ANSWER_S
+    assert status < 500, (status, doc)
+    if status >= 300:
+        assert doc["__type"] in KNOWN_ERRORS, doc
+    else:
+        validate_response(operation, status, json.dumps(doc).encode())
