@@ -8,7 +8,8 @@ and ``mock_aws`` nest in either order and share one state.
 The swap lasts while a ``mock_rekognition`` runs, and while a ``mock_aws`` that was running
 around it still runs; when moto's last mock stops with no ``mock_rekognition`` left, moto's own
 Rekognition is restored, so a later plain ``mock_aws`` answers as moto does whatever ran before.
-Server mode pins the swap for the life of the process (:func:`install`).
+A server holds the swap while it serves (:func:`hold`, :func:`release`); :func:`install` pins it
+for the life of the process.
 """
 
 from __future__ import annotations
@@ -61,6 +62,23 @@ def install() -> None:
         _wire()
 
 
+def hold() -> None:
+    """Route Rekognition to rekmock until a matching :func:`release` (an in-process server)."""
+    global _active
+    with _lock:
+        _active += 1
+        _wire()
+
+
+def release() -> None:
+    """End one :func:`hold` (or one ``mock_rekognition``); moto's own routing comes back when
+    nothing holds rekmock and no mock runs."""
+    global _active
+    with _lock:
+        _active = max(0, _active - 1)
+    _restore_if_idle()
+
+
 def _restore_if_idle() -> None:
     with _lock:
         if not _pinned and _active == 0 and MockAWS._nested_count == 0:
@@ -88,27 +106,18 @@ class MockRekognition:
         self.state = RekognitionState(account_id)
 
     def _start_mock(self, reset: bool = True) -> None:
-        global _active
-        with _lock:
-            _active += 1
-            _wire()
+        hold()
         try:
             MockAWS.start(self._mock, reset=reset)
         except BaseException:
-            self._release()
+            release()
             raise
 
     def _stop_mock(self, remove_data: bool = True) -> None:
-        self._release(restore=False)
-        MockAWS.stop(self._mock, remove_data=remove_data)  # restores if it was the last mock
-
-    @staticmethod
-    def _release(restore: bool = True) -> None:
         global _active
         with _lock:
             _active = max(0, _active - 1)
-        if restore:
-            _restore_if_idle()
+        MockAWS.stop(self._mock, remove_data=remove_data)  # restores if it was the last mock
 
     def start(self, reset: bool = True) -> RekognitionState:
         self._mock.start(reset=reset)

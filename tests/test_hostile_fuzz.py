@@ -61,8 +61,32 @@ def _photos() -> list[bytes]:
 PHOTOS = _photos()
 
 
-def strings(shape: Shape) -> st.SearchStrategy[Any]:
+# Live ids of the fixture's resources (collection "c" with one face and user "u1"), read at
+# draw time: sane examples name them, so operations get past validation and lookups.
+LIVE: dict[str, str] = {}
+UNKNOWN_FACE = str(uuid.UUID(int=3))
+ARN = "arn:aws:rekognition:us-east-1:123456789012:collection/c"
+SANE_STRINGS: dict[str, st.SearchStrategy[Any]] = {
+    "CollectionId": st.sampled_from(["c", "c", "c", "d"]),
+    "FaceId": st.one_of(st.builds(lambda: LIVE.get("face", UNKNOWN_FACE)), st.just(UNKNOWN_FACE)),
+    "UserId": st.sampled_from(["u1", "u1", "u2"]),
+    "ResourceArn": st.builds(lambda: LIVE.get("arn", ARN)),
+    "ExternalImageId": st.just("ext"),
+    "ClientRequestToken": st.uuids().map(str),
+    "TagKey": st.sampled_from(["k1", "k2"]),
+    "TagValue": st.just("v"),
+    "RekognitionUniqueId": st.just("1"),
+    "S3Bucket": st.just("photos"),
+    "S3ObjectName": st.just("o.jpg"),
+}
+
+
+def strings(shape: Shape, sane: bool = False) -> st.SearchStrategy[Any]:
     meta = shape.metadata
+    if sane:
+        if shape.enum:
+            return st.sampled_from(shape.enum)
+        return SANE_STRINGS.get(shape.name, st.text("abc", min_size=1, max_size=3))
     if shape.enum:
         return st.one_of(st.sampled_from(shape.enum), st.sampled_from(["", "ALL ", "all"]))
     low, high = meta.get("min", 0), meta.get("max", 300)
@@ -71,9 +95,13 @@ def strings(shape: Shape) -> st.SearchStrategy[Any]:
     return st.one_of(plausible, plausible, plausible, sized, st.sampled_from(HOSTILE_STRINGS))
 
 
-def numbers(shape: Shape) -> st.SearchStrategy[Any]:
+def numbers(shape: Shape, sane: bool = False) -> st.SearchStrategy[Any]:
     meta = shape.metadata
     bounds = [meta.get("min", 0), meta.get("max", 100)]
+    if sane and shape.type_name in ("float", "double"):
+        return st.floats(bounds[0], bounds[1])
+    if sane:
+        return st.integers(bounds[0], min(bounds[1], 10))
     edges = [v + d for v in bounds for d in (-1, 0, 1)]
     if shape.type_name in ("float", "double"):
         return st.one_of(st.floats(allow_nan=True, allow_infinity=True),
@@ -87,40 +115,48 @@ def wrong_type() -> st.SearchStrategy[Any]:
                      st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
-def for_shape(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
-    """JSON values for ``shape``: mostly right, sometimes wrong."""
+def for_shape(shape: Shape, depth: int = 0, sane: bool = False) -> st.SearchStrategy[Any]:
+    """JSON values for ``shape``: mostly right, sometimes wrong; ``sane`` ones only right, with
+    live ids and real photos, so that operations run past validation."""
     right: st.SearchStrategy[Any]
     kind = shape.type_name
     if kind == "structure":
         if shape.name == "Image":
-            right = images()
+            right = images(sane)
         else:
-            members = {name: st.deferred(lambda m=m: for_shape(m, depth + 1))
+            members = {name: st.deferred(lambda m=m: for_shape(m, depth + 1, sane))
                        for name, m in shape.members.items()}
             required = {n: members[n] for n in shape.required_members}
             optional = {n: s for n, s in members.items() if n not in required}
             right = st.fixed_dictionaries(required, optional=optional)
     elif kind == "list":
-        right = st.lists(for_shape(shape.member, depth + 1), max_size=3)
+        right = st.lists(for_shape(shape.member, depth + 1, sane), max_size=3,
+                         min_size=1 if sane else 0)
     elif kind == "map":
-        right = st.dictionaries(strings(shape.key), strings(shape.value), max_size=3)
+        right = st.dictionaries(strings(shape.key, sane), strings(shape.value, sane),
+                                max_size=3)
     elif kind == "string":
-        right = strings(shape)
+        right = strings(shape, sane)
     elif kind in ("integer", "long", "float", "double"):
-        right = numbers(shape)
+        right = numbers(shape, sane)
     elif kind == "boolean":
         right = st.booleans()
     elif kind == "blob":
-        right = st.sampled_from(PHOTOS).map(lambda b: base64.b64encode(b).decode())
+        right = st.sampled_from(PHOTOS[:2] if sane else PHOTOS).map(
+            lambda b: base64.b64encode(b).decode())
     else:
         right = st.none()
     # A wrong JSON type one time in eight: often enough to test, rare enough to get past it.
-    if not depth:
+    if not depth or sane:
         return right
     return st.sampled_from(range(8)).flatmap(lambda i: wrong_type() if i == 7 else right)
 
 
-def images() -> st.SearchStrategy[Any]:
+def images(sane: bool = False) -> st.SearchStrategy[Any]:
+    if sane:
+        return st.one_of(
+            st.sampled_from(PHOTOS[:2]).map(lambda b: {"Bytes": base64.b64encode(b).decode()}),
+            st.just({"S3Object": {"Bucket": "photos", "Name": "o.jpg"}}))
     blob = st.one_of(st.sampled_from(PHOTOS).map(lambda b: base64.b64encode(b).decode()),
                      st.sampled_from(["%%%", "AAA", ""]))
     s3 = st.fixed_dictionaries({"Bucket": st.sampled_from(["photos", "none", ""]),
@@ -141,9 +177,10 @@ WRONG_TARGETS = ["RekognitionService.call_action", "RekognitionService._dispatch
 @st.composite
 def requests(draw: Any) -> tuple[str, str, bytes, dict[str, str], str]:
     operation = draw(st.sampled_from(OPERATIONS))
-    params = draw(for_shape(service_model().operation_model(operation).input_shape))
+    sane = draw(st.booleans())  # half the examples are requests the service would run
+    params = draw(for_shape(service_model().operation_model(operation).input_shape, 0, sane))
     body = json.dumps(params, allow_nan=True).encode("utf-8", "surrogatepass")
-    mutation = draw(st.sampled_from(MUTATIONS))
+    mutation = "none" if sane and draw(st.booleans()) else draw(st.sampled_from(MUTATIONS))
     headers: dict[str, str] = {}
     query = ""
     if mutation == "not-utf8":
@@ -173,8 +210,22 @@ def fuzz_client() -> Any:
         s3.put_object(Bucket="photos", Key="o.jpg", Body=photo("obama.jpg"))
         client = boto3.client("rekognition", region_name="us-east-1")
         client.create_collection(CollectionId=SENTINEL)
-        client.create_collection(CollectionId="c")
+        seed(client)
         yield client
+
+
+def seed(client: Any) -> None:
+    """Collection "c" with one face and user "u1", (re)made after an example deleted them."""
+    if "c" not in client.list_collections(MaxResults=4096)["CollectionIds"]:
+        client.create_collection(CollectionId="c")
+    faces = client.list_faces(CollectionId="c", MaxResults=1)["Faces"]
+    if not faces:
+        faces = [r["Face"] for r in client.index_faces(
+            CollectionId="c", Image={"Bytes": photo("obama.jpg")})["FaceRecords"]]
+    LIVE["face"] = faces[0]["FaceId"]
+    if not any(u["UserId"] == "u1" for u in client.list_users(CollectionId="c")["Users"]):
+        client.create_user(CollectionId="c", UserId="u1")
+    LIVE["arn"] = client.describe_collection(CollectionId="c")["CollectionARN"]
 
 
 def _known_errors() -> set[str]:
@@ -210,6 +261,8 @@ def test_every_operation_answers_like_aws(fuzz_client: Any, req: Any) -> None:
         with open(os.environ["REKMOCK_FUZZ_STATS"], "a") as out:
             out.write(f"{operation} {status} {doc.get('__type', '')}\n")
     assert SENTINEL in fuzz_client.list_collections(MaxResults=4096)["CollectionIds"]
+    if status == 200 and operation.startswith(("Delete", "Disassociate")):
+        seed(fuzz_client)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..mock import install
+from ..mock import hold, release
 from ..service.responses import MAX_REQUEST_BYTES
 from . import control_api
 
@@ -80,6 +80,13 @@ class HostPolicy:
         if name in self.names or name.endswith(".localhost"):
             return True
         return self.any_ip and _is_ip(name)
+
+    def close(self) -> None:
+        """Stop routing moto's Rekognition to rekmock for this app (once it has stopped serving),
+        so an in-process server does not change what later ``mock_aws`` blocks see."""
+        if self._held:
+            self._held = False
+            release()
 
     def refusal(self, environ: Environ) -> str | None:
         host = environ.get("HTTP_HOST")
@@ -174,9 +181,17 @@ class RekmockApp:
         self.in_flight = 0  # requests between arrival and their last byte sent
         self._in_flight_lock = threading.Lock()
 
-        install()  # before moto builds its Rekognition app, on the first request
+        hold()  # before moto builds its Rekognition app, on the first request; see close()
+        self._held = True
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.log_line = log_line or log.info
+
+    def close(self) -> None:
+        """Stop routing moto's Rekognition to rekmock for this app (once it has stopped serving),
+        so an in-process server does not change what later ``mock_aws`` blocks see."""
+        if self._held:
+            self._held = False
+            release()
 
     def refusal(self, environ: Environ) -> tuple[str, str, str] | None:
         """(status line, error code, message) for a request not to be served, else None.
