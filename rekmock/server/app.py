@@ -298,16 +298,19 @@ class Server:
     ) -> None:
         from werkzeug.serving import make_server
 
-        self.app = RekmockApp(log_line, HostPolicy(host))
         # Bound here rather than by werkzeug, which prints and exits on a port in use; and with
         # a listen backlog that does not drop connections when many clients start at once.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.create_server((host, port), family=family, backlog=128)
+        self.app = RekmockApp(log_line, HostPolicy(host))
         try:
             self._server = make_server(
                 host, port, self.app, threaded=True, request_handler=_request_handler(),
                 fd=sock.fileno(),
             )
+        except BaseException:
+            self.app.close()
+            raise
         finally:
             sock.close()  # the server holds its own duplicate of the descriptor
         self._server.handle_error = self._handle_error  # type: ignore[method-assign]
@@ -388,6 +391,7 @@ class Server:
         finally:
             self._server.server_close()
             self._drain()
+            self.app.close()
 
     def start(self) -> Server:
         """Serve in a daemon thread; return once the socket accepts connections."""
@@ -409,6 +413,7 @@ class Server:
             self._thread = None
         else:
             self._server.server_close()
+            self.app.close()
 
     def __enter__(self) -> Server:
         return self.start()
