@@ -91,6 +91,7 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 # 8. Memory is bounded from the header, before decoding.
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "make"), [
     ("rgba8.png", lambda: png_bomb(6320, 6320, 8)),
     ("rgba16.png", lambda: png_bomb(6320, 6320, 16)),
@@ -103,10 +104,13 @@ def test_decompression_bombs_are_refused_from_the_header(tmp_path: Path, name: s
     assert got["growth_mb"] < 50  # nothing decoded
 
 
+@pytest.mark.slow
 def test_header_claiming_more_than_the_data_is_an_invalid_image(tmp_path: Path) -> None:
     got = decode_in_child(write(tmp_path, "claims.jpg", jpeg_claiming((6000, 6000))))
     assert got["results"] == ["InvalidImageFormatException"]
     assert got["growth_mb"] < 50
+    with pytest.raises(intake.InvalidImageFormatException):  # found from the grey it leaves
+        intake.decode(jpeg_claiming((3000, 3000), progressive=True))
 
 
 def test_truncated_jpeg_with_an_end_marker_is_an_invalid_image(client: Any) -> None:
@@ -116,6 +120,7 @@ def test_truncated_jpeg_with_an_end_marker_is_an_invalid_image(client: Any) -> N
     assert error_code(exc) == "InvalidImageFormatException"
 
 
+@pytest.mark.slow
 def test_largest_accepted_images_stay_within_the_budget(tmp_path: Path) -> None:
     """The worst images under the limits: a 16 MP RGBA PNG (the pixel budget, no reduced
     decoding), three at once, and a 24 MP JPEG (decoded at half scale)."""
@@ -143,6 +148,7 @@ def corrupt_exif_jpeg() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_answers_do_not_depend_on_the_warnings_filter(tmp_path: Path) -> None:
     path = write(tmp_path, "exif.jpg", corrupt_exif_jpeg())
     plain = decode_in_child(path)["results"]

@@ -173,7 +173,9 @@ def _scan_too_short(data: bytes, im: Image.Image) -> bool:
     if im.format != "JPEG" or _is_progressive(im):
         return False
     start = data.find(b"\xff\xda")  # start of scan
-    return start > 0 and (len(data) - start) * 8 < 2 * (sum(_jpeg_samples(im)) // 64)
+    # Huffman-coded frames only (SOF0/SOF1): arithmetic coding can spend less on a flat block.
+    huffman = any(0 < data.find(marker) < start for marker in (b"\xff\xc0", b"\xff\xc1"))
+    return huffman and (len(data) - start) * 8 < 2 * (sum(_jpeg_samples(im)) // 64)
 
 
 def _grey_tail(rgb: np.ndarray) -> bool:
