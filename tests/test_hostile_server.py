@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,14 @@ from typing import Any
 
 import pytest
 
-from rekmock.server.app import MAX_CONNECTIONS, STOP_GRACE
+from rekmock.server.app import (
+    IMAGE_COST,
+    MAX_CONNECTIONS,
+    MEMORY_BUDGET,
+    STOP_GRACE,
+    MemoryBudget,
+    request_cost,
+)
 from rekmock.service.responses import MAX_REQUEST_BYTES
 
 from .conftest import photo
@@ -167,6 +175,27 @@ def test_connections_are_bounded(srv: ServerProcess) -> None:
         time.sleep(0.1)
     assert request(srv)[0] == 200
 
+
+
+def test_memory_in_flight_is_budgeted() -> None:
+    """Bounded connections alone still let 64 big requests run at once: each reserves its body
+    (a chunked one the whole limit) and IMAGE_COST per image, and waits while over the budget."""
+    small = {"CONTENT_LENGTH": "100", "HTTP_X_AMZ_TARGET": "RekognitionService.CompareFaces"}
+    assert request_cost(small) == 100 + 2 * IMAGE_COST
+    assert request_cost({"CONTENT_LENGTH": "7"}) == 7
+    assert request_cost({"wsgi.input_terminated": True}) == MAX_REQUEST_BYTES
+    budget = MemoryBudget(MEMORY_BUDGET)
+    held = budget.acquire(MEMORY_BUDGET - IMAGE_COST)
+    order: list[str] = []
+    waiter = threading.Thread(target=lambda: order.append(f"got {budget.acquire(2 * IMAGE_COST)}"))
+    waiter.start()
+    time.sleep(0.3)
+    order.append("released")
+    budget.release(held)
+    waiter.join(timeout=5)
+    assert order == ["released", f"got {2 * IMAGE_COST}"]
+    budget.release(2 * IMAGE_COST)
+    assert budget.acquire(10 * MEMORY_BUDGET) == MEMORY_BUDGET  # fits once nothing else runs
 
 # 16. Foreign Host names and other origins are refused.
 @pytest.mark.parametrize("host", ["evil.example", "rebind.attacker.test:80", "127.0.0.1.nip.io"])

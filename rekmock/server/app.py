@@ -18,6 +18,7 @@ is refused (no cross-site driving of the API or the control API).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import ipaddress
 import json
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..botocore_model import service_model
 from ..mock import hold, release
 from ..service.responses import MAX_REQUEST_BYTES
 from . import control_api
@@ -40,10 +42,18 @@ log = logging.getLogger("rekmock.server")
 Environ = dict[str, Any]
 
 MAX_CONNECTIONS = 64  # connections served at once (one thread each)
+# Memory in flight, in body-byte units: a request reserves its body size (a chunked one the
+# whole limit) and an image operation IMAGE_COST more per image; others wait while the sum would
+# pass MEMORY_BUDGET. Measured: a 32 MB body costs ~260 MB through moto's copies, detecting
+# faces on a 16 MP image ~100 MB, so the worst mix stays well under 1 GB.
+MEMORY_BUDGET = 2 * MAX_REQUEST_BYTES
+IMAGE_COST = MAX_REQUEST_BYTES // 2
 SOCKET_TIMEOUT = 20.0  # seconds a connection may stay silent (idle keep-alive or half-sent)
 STOP_GRACE = 5.0  # seconds requests in flight get to finish when the server stops
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 _CHUNK = 64 * 1024
+_TOO_LARGE = ("413 Request Entity Too Large", "RequestEntityTooLargeException",
+              f"Request body exceeds the limit of {MAX_REQUEST_BYTES} bytes")
 
 
 def _host_name(value: str) -> str:
@@ -127,6 +137,48 @@ def _read_chunked(environ: Environ) -> bytes | None:
     return None
 
 
+class MemoryBudget:
+    """Reservations against a fixed capacity; ``acquire`` waits until one fits."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.used = 0
+        self._changed = threading.Condition()
+
+    def acquire(self, amount: int) -> int:
+        amount = min(amount, self.capacity)
+        with self._changed:
+            self._changed.wait_for(lambda: self.used + amount <= self.capacity)
+            self.used += amount
+        return amount
+
+    def release(self, amount: int) -> None:
+        with self._changed:
+            self.used -= amount
+            self._changed.notify_all()
+
+
+@functools.cache
+def _images_of(target: str) -> int:
+    """How many images a Rekognition operation's request carries (CompareFaces: two)."""
+    model = service_model()
+    prefix = model.metadata["targetPrefix"] + "."
+    name = target[len(prefix):] if target.startswith(prefix) else ""
+    if name not in model.operation_names:
+        return 0
+    shape = model.operation_model(name).input_shape
+    members = shape.members.values() if shape is not None else []
+    return sum(1 for member in members if member.name == "Image")
+
+
+def request_cost(environ: Environ) -> int:
+    """What a request reserves from the :class:`MemoryBudget` before its body is read."""
+    length = _content_length(environ)
+    body = MAX_REQUEST_BYTES if length is None and environ.get("wsgi.input_terminated") else (
+        length or 0)
+    return body + IMAGE_COST * _images_of(environ.get("HTTP_X_AMZ_TARGET") or "")
+
+
 def operation_name(environ: Environ) -> str:
     """What a request is, for the log: the operation for JSON services, else service+method+path."""
     path = environ.get("PATH_INFO", "") or "/"
@@ -179,6 +231,7 @@ class RekmockApp:
 
         self.hosts = hosts
         self.in_flight = 0  # requests between arrival and their last byte sent
+        self.memory = MemoryBudget(MEMORY_BUDGET)
         self._in_flight_lock = threading.Lock()
 
         hold()  # before moto builds its Rekognition app, on the first request; see close()
@@ -194,26 +247,29 @@ class RekmockApp:
             release()
 
     def refusal(self, environ: Environ) -> tuple[str, str, str] | None:
-        """(status line, error code, message) for a request not to be served, else None.
-        Reads a chunked body (bounded) so what runs next sees a plain Content-Length."""
+        """(status line, error code, message) for a request not to be served, else None;
+        from the headers alone, without reading the body."""
         if self.hosts is not None:
             why = self.hosts.refusal(environ)
             if why:
                 return "403 Forbidden", "AccessDeniedException", why
-        too_large = ("413 Request Entity Too Large", "RequestEntityTooLargeException",
-                     f"Request body exceeds the limit of {MAX_REQUEST_BYTES} bytes")
         length = _content_length(environ)
         if length is not None and length < 0:
             return "400 Bad Request", "SerializationException", "invalid Content-Length"
         if length is not None and length > MAX_REQUEST_BYTES:
-            return too_large
-        if length is None and environ.get("wsgi.input_terminated"):
+            return _TOO_LARGE
+        return None
+
+    @staticmethod
+    def dechunk(environ: Environ) -> tuple[str, str, str] | None:
+        """Read a chunked body (up to the limit) so what runs next sees a Content-Length."""
+        if _content_length(environ) is None and environ.get("wsgi.input_terminated"):
             try:
                 body = _read_chunked(environ)
-            except (OSError, ValueError):
+            except Exception:  # werkzeug's ClientDisconnected, a bad chunk size...
                 return "400 Bad Request", "SerializationException", "invalid chunked body"
             if body is None:
-                return too_large
+                return _TOO_LARGE
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("wsgi.input_terminated", None)
@@ -231,8 +287,10 @@ class RekmockApp:
 
         with self._in_flight_lock:
             self.in_flight += 1
+        reserved = [0]
 
         def done() -> None:
+            self.memory.release(reserved[0])
             with self._in_flight_lock:
                 self.in_flight -= 1
             ms = (time.perf_counter() - started) * 1000.0
@@ -241,6 +299,9 @@ class RekmockApp:
         path = environ.get("PATH_INFO", "")
         control = control_api.is_control_path(path)
         refused = self.refusal(environ)
+        if refused is None:
+            reserved[0] = self.memory.acquire(request_cost(environ))
+            refused = self.dechunk(environ)
         if refused is not None:
             status_line, code, message = refused
             log.warning("%s refused: %s", name, message)
