@@ -45,9 +45,9 @@ MAX_CONNECTIONS = 64  # connections served at once (one thread each)
 # Memory in flight, in body-byte units: a request reserves its body size (a chunked one the
 # whole limit) and an image operation IMAGE_COST more per image; others wait while the sum would
 # pass MEMORY_BUDGET. Measured: a 32 MB body costs ~260 MB through moto's copies, detecting
-# faces on a 16 MP image ~100 MB, so the worst mix stays well under 1 GB.
-MEMORY_BUDGET = 2 * MAX_REQUEST_BYTES
+# faces on a 16 MP image ~100 MB: one largest body and one image, or three images, at a time.
 IMAGE_COST = MAX_REQUEST_BYTES // 2
+MEMORY_BUDGET = MAX_REQUEST_BYTES + IMAGE_COST
 SOCKET_TIMEOUT = 20.0  # seconds a connection may stay silent (idle keep-alive or half-sent)
 STOP_GRACE = 5.0  # seconds requests in flight get to finish when the server stops
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
