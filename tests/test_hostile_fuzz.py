@@ -75,7 +75,7 @@ SANE_STRINGS: dict[str, st.SearchStrategy[Any]] = {
     "ClientRequestToken": st.uuids().map(str),
     "TagKey": st.sampled_from(["k1", "k2"]),
     "TagValue": st.just("v"),
-    "RekognitionUniqueId": st.just("1"),
+    "RekognitionUniqueId": st.one_of(st.builds(lambda: LIVE.get("celebrity", "1")), st.just("1")),
     "S3Bucket": st.just("photos"),
     "S3ObjectName": st.just("o.jpg"),
 }
@@ -204,7 +204,11 @@ def requests(draw: Any) -> tuple[str, str, bytes, dict[str, str], str]:
 
 @pytest.fixture(scope="module")
 def fuzz_client() -> Any:
-    with mock_rekognition():
+    with mock_rekognition() as rek:
+        # A registered celebrity, recognised on one of the photos: both celebrity operations
+        # then answer with members filled in.
+        LIVE["celebrity"] = rek.add_celebrity("Fuzz Person", urls=["www.example.com"])
+        rek.set_celebrity(photo("hopper.jpg"), LIVE["celebrity"])
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="photos")
         s3.put_object(Bucket="photos", Key="o.jpg", Body=photo("obama.jpg"))
