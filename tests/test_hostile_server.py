@@ -194,6 +194,7 @@ def test_memory_in_flight_is_budgeted() -> None:
     budget.release(held)
     waiter.join(timeout=5)
     assert order == ["released", f"got {2 * IMAGE_COST}"]
+    assert budget.acquire(MEMORY_BUDGET, timeout=0.2) is None  # a 503, not a hang
     budget.release(2 * IMAGE_COST)
     assert budget.acquire(10 * MEMORY_BUDGET) == MEMORY_BUDGET  # fits once nothing else runs
 

@@ -52,6 +52,8 @@ SOCKET_TIMEOUT = 20.0  # seconds a connection may stay silent (idle keep-alive o
 STOP_GRACE = 5.0  # seconds requests in flight get to finish when the server stops
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 _CHUNK = 64 * 1024
+_BUSY = ("503 Service Unavailable", "ThrottlingException",
+         "Too many large requests in flight; retry later")
 _TOO_LARGE = ("413 Request Entity Too Large", "RequestEntityTooLargeException",
               f"Request body exceeds the limit of {MAX_REQUEST_BYTES} bytes")
 
@@ -145,10 +147,13 @@ class MemoryBudget:
         self.used = 0
         self._changed = threading.Condition()
 
-    def acquire(self, amount: int) -> int:
+    def acquire(self, amount: int, timeout: float | None = None) -> int | None:
+        """Reserve ``amount`` (at most the capacity); None if it did not fit within ``timeout``
+        (slow clients trickling big bodies must not make everyone else wait for ever)."""
         amount = min(amount, self.capacity)
         with self._changed:
-            self._changed.wait_for(lambda: self.used + amount <= self.capacity)
+            if not self._changed.wait_for(lambda: self.used + amount <= self.capacity, timeout):
+                return None
             self.used += amount
         return amount
 
@@ -298,10 +303,15 @@ class RekmockApp:
 
         path = environ.get("PATH_INFO", "")
         control = control_api.is_control_path(path)
-        refused = self.refusal(environ)
-        if refused is None:
-            reserved[0] = self.memory.acquire(request_cost(environ))
-            refused = self.dechunk(environ)
+        try:
+            refused = self.refusal(environ)
+            if refused is None:
+                got = self.memory.acquire(request_cost(environ), SOCKET_TIMEOUT)
+                reserved[0] = got or 0
+                refused = _BUSY if got is None else self.dechunk(environ)
+        except BaseException:
+            done()
+            raise
         if refused is not None:
             status_line, code, message = refused
             log.warning("%s refused: %s", name, message)
