@@ -11,7 +11,10 @@ from moto.core.exceptions import ServiceException
 
 
 class RekognitionError(ServiceException):
-    """Base for every error rekmock raises."""
+    """Base for every error rekmock raises. The model gives no HTTP status for Rekognition's
+    errors; the service answers 400 for client errors, 500 for its own failures."""
+
+    status = 400
 
 
 class ValidationException(RekognitionError):
@@ -21,9 +24,26 @@ class ValidationException(RekognitionError):
 
 
 class SerializationException(RekognitionError):
-    """A request member has the wrong JSON type."""
+    """A request member has the wrong JSON type, or the body is not JSON at all."""
 
     code = "SerializationException"
+
+
+class UnknownOperationException(RekognitionError):
+    """``X-Amz-Target`` names no operation of the service (or is missing)."""
+
+    code = "UnknownOperationException"
+    message = "Unknown operation"
+
+
+class RequestEntityTooLarge(RekognitionError):
+    """A request body (after gzip inflation) over rekmock's limit, refused before it is read."""
+
+    code = "RequestEntityTooLargeException"
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Request body exceeds the limit of {limit} bytes")
 
 
 class InvalidParameterException(RekognitionError):
@@ -102,4 +122,5 @@ class InternalServerError(RekognitionError):
     """Last resort: a bug in rekmock, reported as the service reports its own failures."""
 
     code = "InternalServerError"
+    status = 500  # so SDKs retry it, as they retry the service's own
     message = "Amazon Rekognition experienced a service issue. Try your call again."

@@ -20,12 +20,12 @@ from .backend.scripts import (
     image_ref,
     image_source,
 )
-from .botocore_model import service_model
 from .defaults import (
     CELEBRITY_MATCH_CONFIDENCE,
     DIFFERENT_PERSON_SIMILARITY,
     SAME_PERSON_SIMILARITY,
 )
+from .service.validation import validate_face_fields
 
 GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")  # KnownGender types
 
@@ -57,10 +57,7 @@ class RekognitionState:
         ``fields`` use the service's names and shapes, e.g.
         ``Smile={"Value": True, "Confidence": 99.0}`` or ``AgeRange={"Low": 30, "High": 38}``.
         """
-        known = service_model().shape_for("FaceDetail").members
-        unknown = sorted(set(fields) - set(known))
-        if unknown:
-            raise ValueError(f"not FaceDetail fields: {unknown}; known: {sorted(known)}")
+        validate_face_fields(fields)  # ValueError, nothing stored, when not the model's shape
         self.scripts.set_fields(image_ref(image), face, fields)
 
     def same_person(
@@ -124,9 +121,7 @@ class RekognitionState:
                        timestamp: int | None = None, **fields: Any) -> None:
         """Like ``set_face`` for face ``face`` (0 = largest) of the video's sampled frame at
         ``timestamp`` ms, or of every sampled frame when ``timestamp`` is None."""
-        unknown = sorted(set(fields) - set(service_model().shape_for("FaceDetail").members))
-        if unknown:
-            raise ValueError(f"not FaceDetail fields: {unknown}")
+        validate_face_fields(fields)
         self.scripts.set_fields(self._frame_ref(video, timestamp), face, fields)
 
     def video_person_is(self, video: bytes | str | os.PathLike[str], image: ImageLike,

@@ -4,19 +4,28 @@ Reads ``Bytes`` or an ``S3Object`` from moto's S3, checks size and format by con
 with Pillow without trusting the header (decompression bombs, truncated files, odd modes), applies
 the EXIF orientation, and caches the result by content hash so a suite that reuses a few photos
 decodes each once.
+
+Memory is bounded before any pixel is decoded (``Image.open`` reads only the header): the raster
+Pillow would allocate, and for progressive JPEGs libjpeg's whole-image coefficient buffer, must
+fit the budgets below; large baseline JPEGs are decoded at a reduced DCT scale instead. One image
+is decoded at a time per process, so concurrent requests cannot add bombs up. Pillow's warnings
+(decompression bomb, corrupt EXIF) are caught inside, so answers never depend on the caller's
+warnings filter and nothing is printed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageFile, PngImagePlugin
 
 from ..errors import (
     ImageTooLargeException,
@@ -27,12 +36,20 @@ from ..errors import (
 
 S3_MAX_BYTES = 15 * 1024 * 1024
 MIN_SIDE = 80
-# Largest image decoded at full resolution. JPEGs above it are decoded at a reduced DCT scale
-# (cheap, and faces stay proportionally as large); anything else above it is refused.
-MAX_PIXELS = 40_000_000
-DECODE_LONG_SIDE = 2560
+# Largest raster decoded, in pixels (Pillow stores up to 4 bytes each: 64 MB). JPEGs above it are
+# decoded at a reduced DCT scale (faces stay proportionally as large); other images are refused.
+MAX_PIXELS = 16_000_000
+_STORED_BYTES_PER_PIXEL = 4
+# libjpeg keeps every DCT coefficient (2 bytes per sample) of a progressive JPEG in memory,
+# whatever the output scale: 128 MB is a 21 MP 4:4:4 or a 42 MP 4:2:0 colour photo.
+MAX_PROGRESSIVE_COEFFICIENT_BYTES = 128 * 1024 * 1024
+# Text and ICC chunks Pillow may inflate (its defaults refuse a 1 MB zTXt; the 15 MB input
+# limit bounds what a chunk can hold anyway).
+MAX_TEXT_CHUNK = 64 * 1024 * 1024
 JPEG_MAGIC = b"\xff\xd8\xff"  # how a JPEG or PNG file starts (its format is judged by content)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_MID_GREY = 128  # what libjpeg writes for blocks missing from a truncated scan
+_decode_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ class LoadedImage:
 class _LRU:
     """A small thread-safe LRU of decoded images, bounded by total pixels."""
 
-    def __init__(self, max_pixels: int = 64_000_000) -> None:
+    def __init__(self, max_pixels: int = 2 * MAX_PIXELS) -> None:
         self._items: OrderedDict[str, LoadedImage] = OrderedDict()
         self._pixels = 0
         self._max = max_pixels
@@ -96,44 +113,139 @@ def read_s3(s3object: dict[str, Any], account_id: str, partition: str) -> bytes:
 def _to_rgb(im: Image.Image) -> np.ndarray:
     """Any Pillow mode (palette, alpha, CMYK, 16-bit, greyscale) to HxWx3 uint8."""
     if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        arr = np.asarray(im, dtype=np.float32)  # float32: a 40 MP image stays at 160 MB
+        arr = np.asarray(im, dtype=np.float32)
         top = float(arr.max()) or 1.0
         grey = np.clip(arr * np.float32(255.0 / top), 0, 255).astype(np.uint8)
+        del arr
         return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         # Transparent pixels become white, as a viewer shows them on a page.
-        rgba = im.convert("RGBA")
-        back = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(back, rgba)
-    return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
+        rgba = im if im.mode == "RGBA" else im.convert("RGBA")
+        back = Image.new("RGB", rgba.size, (255, 255, 255))
+        back.paste(rgba, mask=rgba.getchannel("A"))
+        im = back
+    elif im.mode != "RGB":
+        im = im.convert("RGB")
+    return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
+
+
+def _is_progressive(im: Image.Image) -> bool:
+    return bool(im.info.get("progressive") or im.info.get("progression"))
+
+
+def _jpeg_samples(im: Image.Image) -> list[int]:
+    """Samples per component of a JPEG at full size, each padded to whole 8x8 blocks
+    (Pillow's ``layer``: component id, horizontal and vertical sampling, table)."""
+    width, height = im.size
+    layers = getattr(im, "layer", None) or [(0, 1, 1, 0)]
+    hmax = max(layer[1] for layer in layers) or 1
+    vmax = max(layer[2] for layer in layers) or 1
+    return [
+        _blocks(width * h / hmax) * _blocks(height * v / vmax) * 64 for _, h, v, _ in layers
+    ]
+
+
+def _blocks(samples: float) -> int:
+    return math.ceil(math.ceil(samples) / 8)
+
+
+def _check_budget(im: Image.Image) -> None:
+    """Refuse or scale down, from the header alone, what would not fit in memory."""
+    if im.format == "JPEG":
+        # libjpeg holds a progressive JPEG's coefficients (2 bytes a sample) at full size.
+        if _is_progressive(im) and 2 * sum(_jpeg_samples(im)) > MAX_PROGRESSIVE_COEFFICIENT_BYTES:
+            raise ImageTooLargeException()
+        width, height = im.size
+        if width * height > MAX_PIXELS:
+            # libjpeg scales by 1/2, 1/4 or 1/8; draft() picks the smallest result at least
+            # the size asked for, so ask for the size at the first of those that fits.
+            scale = 2 ** math.ceil(math.log2(math.sqrt(width * height / MAX_PIXELS)))
+            im.draft("RGB", (math.ceil(width / scale), math.ceil(height / scale)))
+    width, height = im.size
+    if width * height > MAX_PIXELS:
+        raise ImageTooLargeException()
+
+
+def _scan_too_short(data: bytes, im: Image.Image) -> bool:
+    """A baseline JPEG scan shorter than its header's blocks need: at least 2 bits each (a DC
+    code and an end-of-block code). Progressive scans can code runs of empty blocks: not
+    checked here (see :func:`_grey_tail`)."""
+    if im.format != "JPEG" or _is_progressive(im):
+        return False
+    start = data.find(b"\xff\xda")  # start of scan
+    # Huffman-coded frames only (SOF0/SOF1): arithmetic coding can spend less on a flat block.
+    huffman = any(0 < data.find(marker) < start for marker in (b"\xff\xc0", b"\xff\xc1"))
+    return huffman and (len(data) - start) * 8 < 2 * (sum(_jpeg_samples(im)) // 64)
+
+
+def _grey_tail(rgb: np.ndarray) -> bool:
+    """libjpeg fills the blocks missing from a truncated scan with exact mid grey and only
+    warns: a bottom strip of it under an image that is not all mid grey is a truncated file."""
+    tail = rgb[-max(1, rgb.shape[0] // 64):]
+    return bool((tail == _MID_GREY).all()) and not bool((rgb == _MID_GREY).all())
+
+
+def _decode(data: bytes) -> tuple[np.ndarray, int, int]:
+    im = Image.open(io.BytesIO(data), formats=("JPEG", "PNG"))
+    width, height = im.size  # the header's, before any reduced-scale decoding
+    jpeg = im.format == "JPEG"
+    if _scan_too_short(data, im):
+        raise InvalidImageFormatException()
+    _check_budget(im)
+    im.load()
+    orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
+    rgb = _to_rgb(im)
+    del im
+    if jpeg and _grey_tail(rgb):
+        raise InvalidImageFormatException()
+    rgb = _upright(rgb, orientation)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return rgb, width, height
+
+
+_ORIENT = {  # EXIF orientation -> the numpy view that makes the image upright
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _upright(rgb: np.ndarray, orientation: int) -> np.ndarray:
+    """EXIF orientation applied as a numpy view and one copy (Pillow's transpose makes more)."""
+    op = _ORIENT.get(orientation)
+    return rgb if op is None else np.ascontiguousarray(op(rgb))
 
 
 def decode(data: bytes) -> tuple[np.ndarray, int, int]:
     """Decode JPEG/PNG bytes to upright RGB; return pixels and the upright full-size dimensions."""
     if not (data.startswith((JPEG_MAGIC, PNG_MAGIC))):
         raise InvalidImageFormatException()
-    try:
-        im = Image.open(io.BytesIO(data), formats=("JPEG", "PNG"))
-        width, height = im.size
-        if width * height > MAX_PIXELS:
-            if im.format != "JPEG":
-                raise ImageTooLargeException()
-            im.draft("RGB", (DECODE_LONG_SIDE, DECODE_LONG_SIDE))
-            if im.size[0] * im.size[1] > MAX_PIXELS:
-                raise ImageTooLargeException()
-        im.load()
-        orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
-        upright = ImageOps.exif_transpose(im) or im
-        rgb = _to_rgb(upright)
-    except (ImageTooLargeException, InvalidImageFormatException):
-        raise
-    except (MemoryError, Image.DecompressionBombError):
-        raise ImageTooLargeException() from None
-    except Exception:  # truncated, corrupt or hostile data: Pillow raises many kinds
-        raise InvalidImageFormatException() from None
-    if orientation in (5, 6, 7, 8):
-        width, height = height, width
-    return rgb, width, height
+    with _decode_lock, warnings.catch_warnings():
+        # Pillow warns (bomb, corrupt EXIF) through the caller's filter, which may turn
+        # warnings into errors: decide here, once, and print nothing.
+        warnings.simplefilter("ignore")
+        # Pillow's switches are module globals; set for this decode (under the lock) and put
+        # back, so a caller's own settings are unchanged afterwards.
+        saved = (ImageFile.LOAD_TRUNCATED_IMAGES, PngImagePlugin.MAX_TEXT_CHUNK,
+                 PngImagePlugin.MAX_TEXT_MEMORY)
+        ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an invalid image
+        PngImagePlugin.MAX_TEXT_CHUNK = PngImagePlugin.MAX_TEXT_MEMORY = MAX_TEXT_CHUNK
+        try:
+            return _decode(data)
+        except (ImageTooLargeException, InvalidImageFormatException):
+            raise
+        except (MemoryError, Image.DecompressionBombError):
+            raise ImageTooLargeException() from None
+        except Exception:  # truncated, corrupt or hostile data: Pillow raises many kinds
+            raise InvalidImageFormatException() from None
+        finally:
+            (ImageFile.LOAD_TRUNCATED_IMAGES, PngImagePlugin.MAX_TEXT_CHUNK,
+             PngImagePlugin.MAX_TEXT_MEMORY) = saved
 
 
 def load_image(

@@ -261,7 +261,7 @@ def handle(method: str, path: str, data: bytes, headers: Any) -> tuple[int, Json
         return 405, {"message": f"use POST on {path}"}
     try:
         body = json.loads(data or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested too deeply
         return 400, {"message": "request body is not valid JSON"}
     try:
         return 200, endpoint(checked(name, body), account_for(headers))

@@ -1,13 +1,18 @@
 """moto response class: parse, validate, dispatch to one handler per operation, serialize.
 
-Operations rekmock does not implement fall through to moto's own ``RekognitionResponse``
-(DetectLabels, DetectText, ...), so they keep working under ``mock_rekognition``.
+Rekognition speaks JSON 1.1: the operation is named by ``X-Amz-Target`` alone. moto's
+``BaseResponse`` also reads an ``Action`` from the query string, a form or the body parsed as a
+query string, and calls any method the name matches; here only modelled operation names run,
+everything else is the service's ``UnknownOperationException``. Operations rekmock does not
+implement fall through to moto's own ``RekognitionResponse`` (DetectLabels, DetectText, ...), so
+they keep working under ``mock_rekognition``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import zlib
 from typing import Any
 
 from moto.core.utils import camelcase_to_underscores
@@ -17,13 +22,18 @@ from ..botocore_model import service_model
 from ..errors import (
     InternalServerError,
     RekognitionError,
+    RequestEntityTooLarge,
     SerializationException,
+    UnknownOperationException,
 )
 from .context import Context
 from .handlers import Handler, load_all
 from .validation import validate
 
 log = logging.getLogger("rekmock")
+# Largest request body, before or after gzip inflation: two 5 MB images base64-encoded are
+# about 14 MB of JSON, so 32 MB refuses nothing the service accepts.
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 
 def _json_default(value: Any) -> Any:
@@ -33,6 +43,35 @@ def _json_default(value: Any) -> Any:
 class RekognitionResponse(MotoRekognitionResponse):
     """Handlers for rekmock's operations are attached below, one method per operation."""
 
+    use_raw_body = True  # bytes: a body that is not UTF-8 is a SerializationException, not a crash
+
+    def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
+        self.operation = ""
+        try:
+            self.setup_class(request, full_url, headers)
+            self.operation = _operation_of(self.headers.get("X-Amz-Target"))
+        except RekognitionError as error:
+            body, out = _error_body(self.operation or "?", error, getattr(self, "raw_body", b""))
+            return int(out.pop("status")), out, body
+        return self.call_action()
+
+    def _get_action(self) -> str:
+        """moto's lookup reads ``Action`` from the query and body first; a JSON service must not."""
+        return getattr(self, "operation", "")
+
+    def decompress_request_body(self, request: Any) -> None:
+        """gzip bodies are inflated up to :data:`MAX_REQUEST_BYTES`, never further."""
+        if request.content_encoding != "gzip":
+            return
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            data = inflater.decompress(request.get_data(), MAX_REQUEST_BYTES + 1)
+        except zlib.error:
+            raise SerializationException("Request body is not valid gzip data") from None
+        if len(data) > MAX_REQUEST_BYTES or inflater.unconsumed_tail:
+            raise RequestEntityTooLarge(MAX_REQUEST_BYTES)
+        request._cached_data = data
+
     def _run(self, operation: str, handler: Handler) -> str | tuple[str, dict[str, Any]]:
         try:
             return json.dumps(self._answer(operation, handler), separators=(",", ":"),
@@ -41,10 +80,7 @@ class RekognitionResponse(MotoRekognitionResponse):
             return _error_body(operation, error, self.body)
 
     def _answer(self, operation: str, handler: Handler) -> dict[str, Any]:
-        try:
-            raw = json.loads(self.body or b"{}")
-        except ValueError:
-            raise SerializationException("Request body is not valid JSON") from None
+        raw = parse_json(self.body)
         params = validate(operation, raw)
         ctx = Context(self.current_account, self.region, self.partition)
         try:
@@ -56,14 +92,30 @@ class RekognitionResponse(MotoRekognitionResponse):
             raise InternalServerError() from None
 
 
+def parse_json(body: bytes | str | None) -> Any:
+    """A request body as JSON, or the service's SerializationException: not UTF-8, not JSON,
+    nested too deeply. NaN and Infinity parse (they are refused by validation, by path)."""
+    try:
+        return json.loads(body or b"{}")
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise SerializationException("Request body is not valid JSON") from None
+
+
+def _operation_of(target: str | None) -> str:
+    """The modelled operation ``X-Amz-Target`` names, or UnknownOperationException."""
+    model = service_model()
+    prefix = model.metadata["targetPrefix"] + "."
+    name = target[len(prefix):] if target and target.startswith(prefix) else ""
+    if name not in model.operation_names:
+        raise UnknownOperationException()
+    return name
+
+
 def _error_body(operation: str, error: RekognitionError, body: Any) -> tuple[str, dict[str, Any]]:
     """The service's error document: ``__type``, ``Code`` and ``Message`` (current answers
-    carry no ``Logref``), so the same bad request gets the same bytes back."""
-    try:
-        shape = service_model().shape_for(error.code)
-        status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
-    except Exception:  # not a modelled error (ValidationException, SerializationException)
-        status = 500 if isinstance(error, InternalServerError) else 400
+    carry no ``Logref``), with the error's HTTP status (500 for InternalServerError, so SDKs
+    retry it)."""
+    status = error.status
     doc = {"__type": error.code, "Code": error.code, "Message": error.message}
     headers = {"status": status, "X-Amzn-Errortype": error.code,
                "Content-Type": "application/x-amz-json-1.1"}

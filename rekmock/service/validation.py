@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import math
 from typing import Any
 
 import regex
@@ -51,6 +52,8 @@ def _render(value: Any) -> str:
         return "{" + ", ".join(f"{k}={_render(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")  # Java's
     return str(value)
 
 
@@ -77,10 +80,13 @@ class _Walker:
             if "max" in meta and size > meta["max"]:
                 out.append(f"Member must have length less than or equal to {meta['max']}")
         elif shape.type_name in _NUMBER_TYPES:
-            if "min" in meta and value < meta["min"]:
+            # Written as "not inside" so NaN (JSON's NaN token parses) fails both bounds.
+            if "min" in meta and not value >= meta["min"]:
                 out.append(f"Member must have value greater than or equal to {meta['min']}")
-            if "max" in meta and value > meta["max"]:
+            if "max" in meta and not value <= meta["max"]:
                 out.append(f"Member must have value less than or equal to {meta['max']}")
+            if not out and not math.isfinite(value):
+                out.append("Member must be a finite number")
         if shape.type_name == "string":
             enum = shape.enum
             if enum and value not in enum:
@@ -208,3 +214,21 @@ def validate(operation: str | OperationModel, params: Any) -> dict[str, Any]:
             f"{n} validation {noun} detected: " + "; ".join(walker.failures)
         )
     return decoded
+
+
+def validate_face_fields(fields: dict[str, Any]) -> None:
+    """Check scripted FaceDetail members against the model's ``FaceDetail`` shape, as the
+    service's own answers would be (types, enums, ranges); raise ValueError naming each
+    problem, so a test learns at once instead of every later call failing."""
+    members = service_model().shape_for("FaceDetail").members
+    unknown = sorted(set(fields) - set(members))
+    if unknown:
+        raise ValueError(f"not FaceDetail fields: {unknown}; known: {sorted(members)}")
+    walker = _Walker()
+    for name, value in fields.items():
+        try:
+            walker.walk(value, members[name], name)
+        except SerializationException as exc:
+            walker.failures.append(str(exc.message))
+    if walker.failures:
+        raise ValueError("invalid FaceDetail fields: " + "; ".join(walker.failures))
