@@ -7,12 +7,13 @@ state, which is what clients passing ``S3Object`` images need. In front of it si
 (``/rekmock-api/...``, see :mod:`rekmock.control`) and a one-line-per-request log.
 
 The server is werkzeug's development server, hardened for a developer's machine: a request body
-over :data:`MAX_REQUEST_BYTES` is refused from its Content-Length before it is read (chunked
-bodies are read up to the limit only), at most :data:`MAX_CONNECTIONS` connections are served at
-once (more get a 503 at once), a silent connection is dropped after :data:`SOCKET_TIMEOUT`, and a
-stop waits :data:`STOP_GRACE` seconds for requests in flight, then cuts the rest. Only Host
-names of the bound address are served (no DNS rebinding), and a browser page from another origin
-is refused (no cross-site driving of the API or the control API).
+over :data:`MAX_REQUEST_BYTES` is refused from its Content-Length before it is read (chunked bodies
+are read up to the limit only), at most :data:`MAX_CONNECTIONS` connections are served at once
+(more get a 503 at once), big bodies and images wait for a :data:`MEMORY_BUDGET`, a silent
+connection is dropped after :data:`SOCKET_TIMEOUT`, and a stop waits :data:`STOP_GRACE` seconds for
+requests in flight, then cuts the rest. Only Host names of the bound address are served (no DNS
+rebinding), and a browser page from another origin is refused (no cross-site driving of the API or
+the control API).
 """
 
 from __future__ import annotations
