@@ -7,17 +7,20 @@ state, which is what clients passing ``S3Object`` images need. In front of it si
 (``/rekmock-api/...``, see :mod:`rekmock.control`) and a one-line-per-request log.
 
 The server is werkzeug's development server, hardened for a developer's machine: a request body
-over :data:`MAX_REQUEST_BYTES` is refused from its Content-Length before it is read (chunked
-bodies are read up to the limit only), at most :data:`MAX_CONNECTIONS` connections are served at
-once (more get a 503 at once), a silent connection is dropped after :data:`SOCKET_TIMEOUT`, and a
-stop waits :data:`STOP_GRACE` seconds for requests in flight, then cuts the rest. Only Host
-names of the bound address are served (no DNS rebinding), and a browser page from another origin
-is refused (no cross-site driving of the API or the control API).
+over :data:`MAX_REQUEST_BYTES` is refused from its Content-Length before it is read (chunked bodies
+are read up to the limit only), at most :data:`MAX_CONNECTIONS` connections are served at once
+(more get a 503 at once), big bodies and images wait for a :data:`MEMORY_BUDGET`, a silent
+connection is dropped after :data:`SOCKET_TIMEOUT`, and a stop waits :data:`STOP_GRACE` seconds for
+requests in flight, then cuts the rest. Only Host names of the bound address are served (no DNS
+rebinding), and a browser page from another origin is refused (no cross-site driving of the API or
+the control API).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import io
 import ipaddress
@@ -45,9 +48,10 @@ MAX_CONNECTIONS = 64  # connections served at once (one thread each)
 # Memory in flight, in body-byte units: a request reserves its body size (a chunked one the
 # whole limit) and an image operation IMAGE_COST more per image; others wait while the sum would
 # pass MEMORY_BUDGET. Measured: a 32 MB body costs ~260 MB through moto's copies, detecting
-# faces on a 16 MP image ~100 MB: one largest body and one image, or three images, at a time.
+# faces on a 16 MP image ~100 MB (more as the heap fragments): one largest body, or two images,
+# at a time.
 IMAGE_COST = MAX_REQUEST_BYTES // 2
-MEMORY_BUDGET = MAX_REQUEST_BYTES + IMAGE_COST
+MEMORY_BUDGET = MAX_REQUEST_BYTES
 SOCKET_TIMEOUT = 20.0  # seconds a connection may stay silent (idle keep-alive or half-sent)
 STOP_GRACE = 5.0  # seconds requests in flight get to finish when the server stops
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -130,6 +134,25 @@ def _read_chunked(environ: Environ) -> bytes | None:
         parts.append(data)
         total += len(data)
     return None
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None elsewhere (musl, macOS)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def trim_heap() -> None:
+    """Give freed heap pages back to the OS after a big request: glibc keeps them in per-thread
+    arenas otherwise, and peaks of successive big requests pile up."""
+    if _trim is not None:
+        _trim(0)
 
 
 class MemoryBudget:
@@ -289,6 +312,8 @@ class RekmockApp:
 
         def done() -> None:
             self.memory.release(reserved[0])
+            if reserved[0] >= IMAGE_COST:
+                trim_heap()
             with self._in_flight_lock:
                 self.in_flight -= 1
             ms = (time.perf_counter() - started) * 1000.0
