@@ -225,13 +225,16 @@ def test_answers_byte_identical_cold_warm_partial_and_off(tmp_path: Path) -> Non
     assert not (tmp_path / "unused").exists()
     cold = run_responses(tmp_path / "a")
     warm = run_responses(tmp_path / "a")
-    for path in entry_files(tmp_path / "a"):  # entries with faces only: the rest added later
+    analyses = [p for p in entry_files(tmp_path / "a")
+                if "faces" in json.loads(p.read_text())]  # not the intake's size notes
+    assert len(analyses) == 3  # obama, obama2 and biden: one entry per image
+    for path in analyses:  # entries with faces only: the rest added later
         doc = json.loads(path.read_text())
         assert doc["descriptors"]
         path.write_text(json.dumps({**doc, "descriptors": {}, "attributes": {}}))
     partial = run_responses(tmp_path / "a")
     assert '"FaceMatches"' in off and off == cold == warm == partial
-    assert all(json.loads(p.read_text())["descriptors"] for p in entry_files(tmp_path / "a"))
+    assert all(json.loads(p.read_text())["descriptors"] for p in analyses)
 
 
 def test_plugin_and_package_import_light() -> None:
@@ -308,9 +311,10 @@ def test_two_servers_share_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyP
         codes = [s.stop() for s in servers]
     assert codes == [0, 0]
     assert first[0] == first[1] == again[0] == again[1]
-    entries = entry_files(tmp_path / "cache")
-    assert len(entries) == 3
-    assert all(set(json.loads(p.read_text())["descriptors"]) == {"0"} for p in entries)
+    docs = [json.loads(p.read_text()) for p in entry_files(tmp_path / "cache")]
+    analyses = [d for d in docs if "faces" in d]
+    assert len(analyses) == 3 and len(docs) == 6  # and the intake's size note of each photo
+    assert all(set(d["descriptors"]) == {"0"} for d in analyses)
     assert not list((tmp_path / "cache").rglob(".tmp-*"))
 
 
@@ -351,3 +355,27 @@ def test_unusable_cache_location_never_fails_a_request(
     vision_api.clear_cache()
     assert vision_api.analyze(key, rgb).faces == result.faces
     vision_api.clear_cache()
+
+
+@pytest.mark.slow
+def test_warm_cache_answers_without_decoding(tmp_path: Path) -> None:
+    """A new process finds both the intake's size note and the analysis: DEFAULT and ALL
+    requests on a photo seen before never decode it (the costly part of a warm run)."""
+    code = (
+        "import json, sys, boto3; from rekmock import mock_rekognition;"
+        "from rekmock.faces import intake; calls = []; real = intake.decode\n"
+        "intake.decode = lambda data: calls.append(1) or real(data)\n"
+        "with mock_rekognition():\n"
+        "    rek = boto3.client('rekognition', region_name='us-east-1')\n"
+        "    img = {'Bytes': open(sys.argv[1], 'rb').read()}\n"
+        "    out = [rek.detect_faces(Image=img, Attributes=[a])['FaceDetails'] for a in "
+        "('DEFAULT', 'ALL')]\n"
+        "print(json.dumps([len(calls), out]))"
+    )
+    env = dict(os.environ, REKMOCK_CACHE_DIR=str(tmp_path))
+    env.pop("REKMOCK_CACHE", None)
+    runs = [json.loads(subprocess.run(
+        [sys.executable, "-c", code, str(DATA / "obama.jpg")], cwd=ROOT, env=env,
+        capture_output=True, text=True, check=True).stdout) for _ in range(2)]
+    assert runs[0][0] == 1 and runs[1][0] == 0  # decoded on first sight only
+    assert runs[0][1] == runs[1][1] and runs[0][1][0]

@@ -171,7 +171,7 @@ class FaceView:
 
 def faces_of(image: LoadedImage, scripts: Scripts) -> list[FaceView]:
     """Every face the mock sees in ``image``, largest first, scripted fields applied."""
-    analysis = vision.analyze(image.key, image.rgb)
+    analysis = vision.analyze_encoded(image.key, image.pixels)
     refs = refs_of(image.key, image.s3_location)
     return [
         FaceView(image, analysis, i, refs, scripts.fields_for(refs, i))

@@ -15,13 +15,15 @@ warnings filter and nothing is printed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import math
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,15 +54,41 @@ _MID_GREY = 128  # what libjpeg writes for blocks missing from a truncated scan
 _decode_lock = threading.Lock()
 
 
+class Pixels:
+    """An image's upright RGB pixels (HxWx3 uint8), decoded on first use and then kept.
+
+    An image whose analysis the disk cache already holds need never be decoded at all."""
+
+    def __init__(self, rgb: np.ndarray | None = None,
+                 decode_fn: Callable[[], np.ndarray] | None = None) -> None:
+        self._rgb = rgb
+        self._decode = decode_fn
+        self._lock = threading.Lock()
+
+    def __call__(self) -> np.ndarray:
+        with self._lock:
+            if self._rgb is None:
+                assert self._decode is not None
+                self._rgb = self._decode()
+                self._decode = None  # drop the encoded bytes it held
+            return self._rgb
+
+
 @dataclass(frozen=True)
 class LoadedImage:
-    """Upright pixels of one request image and where they came from."""
+    """One request image: its content key, upright size and (lazy) pixels, and where it came
+    from."""
 
     key: str  # sha256 of the encoded bytes: the cache key for everything derived
-    rgb: np.ndarray  # HxWx3 uint8, EXIF orientation applied
     width: int  # upright size of the original image, in pixels
     height: int
+    pixels: Pixels = field(repr=False, compare=False)
     s3_location: tuple[str, str] | None = None  # (bucket, name) when read from S3
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """HxWx3 uint8, EXIF orientation applied (decoded now if not yet)."""
+        return self.pixels()
 
 
 class _LRU:
@@ -80,7 +108,7 @@ class _LRU:
             return item
 
     def put(self, item: LoadedImage) -> None:
-        size = item.rgb.shape[0] * item.rgb.shape[1]
+        size = item.width * item.height  # an upper bound of what its pixels take, decoded
         with self._lock:
             if item.key in self._items:
                 return
@@ -88,7 +116,7 @@ class _LRU:
             self._pixels += size
             while self._pixels > self._max and len(self._items) > 1:
                 _, old = self._items.popitem(last=False)
-                self._pixels -= old.rgb.shape[0] * old.rgb.shape[1]
+                self._pixels -= old.width * old.height
 
 
 _cache = _LRU()
@@ -269,11 +297,25 @@ def load_image(
     key = hashlib.sha256(data).hexdigest()
     cached = _cache.get(key)
     if cached is None:
-        rgb, width, height = decode(data)
-        if width < MIN_SIDE or height < MIN_SIDE:
-            raise InvalidParameterException()  # the service words it no better
-        cached = LoadedImage(key=key, rgb=rgb, width=width, height=height)
+        cached = _intake(key, data)
         _cache.put(cached)
     if location is None:
         return cached
-    return LoadedImage(cached.key, cached.rgb, cached.width, cached.height, location)
+    return dataclasses.replace(cached, s3_location=location)
+
+
+def _intake(key: str, data: bytes) -> LoadedImage:
+    """Decode (and check) the image, unless the disk cache recorded that these very bytes
+    decoded before: then only their size is read back and the pixels wait until needed."""
+    from ..vision import disk_cache
+
+    note = disk_cache.read_note(f"intake:{key}")
+    if note is not None:
+        width, height = note.get("width"), note.get("height")
+        if isinstance(width, int) and isinstance(height, int) and min(width, height) >= MIN_SIDE:
+            return LoadedImage(key, width, height, Pixels(decode_fn=lambda: decode(data)[0]))
+    rgb, width, height = decode(data)
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise InvalidParameterException()  # the service words it no better
+    disk_cache.write_note(f"intake:{key}", {"width": width, "height": height})
+    return LoadedImage(key, width, height, Pixels(rgb))

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..backend.scripts import ImageRef, Scripts
 from .analysis import FaceView
-from .intake import LoadedImage
+from .intake import LoadedImage, Pixels
 
 SAMPLE_MILLIS = 200  # one analysed frame per 200 ms of video
 SUPPORTED_CODECS = ("h264",)  # the service takes H.264 in MP4 or MOV
@@ -143,7 +143,7 @@ def sampled_frames(data: bytes, info: VideoInfo) -> Iterator[tuple[int, LoadedIm
             next_mark = (timestamp // SAMPLE_MILLIS + 1) * SAMPLE_MILLIS
             rgb = np.ascontiguousarray(bgr[:, :, ::-1])
             key = hashlib.sha256(rgb.tobytes()).hexdigest()
-            yield timestamp, LoadedImage(key, rgb, rgb.shape[1], rgb.shape[0])
+            yield timestamp, LoadedImage(key, rgb.shape[1], rgb.shape[0], Pixels(rgb))
 
 
 def frame_faces(frame: LoadedImage, info: VideoInfo, timestamp: int,

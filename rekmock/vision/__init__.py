@@ -7,6 +7,7 @@ Nothing here knows about HTTP, boto3 or AWS request shapes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .landmarks import LANDMARK_TYPES
@@ -21,6 +22,7 @@ __all__ = [
     "Face",
     "ImageAnalysis",
     "analyze",
+    "analyze_encoded",
     "distance_for_similarity",
     "similarity",
     "similarity_from_distance",
@@ -32,6 +34,14 @@ def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
     from .api import analyze as _analyze
 
     return _analyze(key, rgb)
+
+
+def analyze_encoded(key: str, pixels: Callable[[], np.ndarray]) -> ImageAnalysis:
+    """Faces of an image named by its encoded bytes' hash, decoded only when needed (see
+    ``api.analyze_encoded``)."""
+    from .api import analyze_encoded as _analyze_encoded
+
+    return _analyze_encoded(key, pixels)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -124,14 +124,28 @@ class _Restorer:
     reference on every call), so a cached analysis never pins a whole image in memory.
     """
 
-    def __init__(self, rgb: np.ndarray) -> None:
-        self.see(rgb)
+    def __init__(self, rgb: np.ndarray | None = None,
+                 load: Callable[[], np.ndarray] | None = None) -> None:
+        if load is not None:
+            self.see_loader(load)
+        else:
+            self.see(rgb)
 
-    def see(self, rgb: np.ndarray) -> None:
+    def see(self, rgb: np.ndarray | None) -> None:
         try:
             self._pixels: Callable[[], np.ndarray | None] = weakref.ref(rgb)
         except TypeError:  # not an ndarray (a nested list): hold it
             self._pixels = lambda: rgb
+
+    def see_loader(self, load: Callable[[], np.ndarray]) -> None:
+        """Pixels decoded on demand by ``load`` (held weakly, like an array)."""
+        ref = weakref.ref(load)
+
+        def pixels() -> np.ndarray | None:
+            found = ref()
+            return None if found is None else found()
+
+        self._pixels = pixels
 
     def __call__(self, analysis: ImageAnalysis) -> None:
         import cv2
@@ -165,16 +179,30 @@ def disk_key(key: str, arr: np.ndarray) -> str:
     return f"{key}:{'x'.join(map(str, arr.shape))}:{fingerprint}"
 
 
-def _from_disk(dkey: str, rgb: np.ndarray) -> ImageAnalysis | None:
-    """The analysis stored on disk for this image, its missing parts computable from ``rgb``."""
+def _from_disk(dkey: str, restorer: _Restorer) -> ImageAnalysis | None:
+    """The analysis stored on disk for this image, its missing parts computable from the pixels
+    ``restorer`` reaches."""
     parts = _disk.read(dkey)
     if parts is None:
         return None
     width, height, faces, attrs, descs, geometry = parts
     return ImageAnalysis(
         width=width, height=height, faces=faces, _attrs=attrs, _descs=descs,
-        _restore=_Restorer(rgb), _geometry=geometry,
+        _restore=restorer, _geometry=geometry,
     )
+
+
+def _remember(key: str, result: ImageAnalysis) -> ImageAnalysis:
+    """Keep one object per key in the in-memory LRU (another thread may have finished first)."""
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
 
 
 def _persisting(dkey: str, analysis: ImageAnalysis) -> ImageAnalysis:
@@ -198,22 +226,39 @@ def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
             return hit
     arr = _as_rgb(rgb)
     dkey = disk_key(key, arr) if _disk.enabled() else ""
-    result = _from_disk(dkey, rgb) if dkey else None
+    result = _from_disk(dkey, _Restorer(rgb)) if dkey else None
     if result is None:
         result = _compute(arr)
         if dkey:
             _disk.write(dkey, result)
     if dkey:
         _persisting(dkey, result)
+    return _remember(key, result)
+
+
+def analyze_encoded(key: str, pixels: Callable[[], np.ndarray]) -> ImageAnalysis:
+    """Faces of an image named by the hash of its *encoded* bytes (``key``), whose upright RGB
+    pixels ``pixels()`` decodes on demand.
+
+    Decoding is deterministic, so the disk entry is keyed by ``key`` alone and a warm entry
+    answers without decoding the image at all; ``pixels`` (held weakly, like ``analyze``'s
+    array) is called only when the entry lacks a part, or on a miss."""
     with _cache_lock:
         hit = _cache.get(key)
-        if hit is not None:  # another thread finished first: keep one object per key
+        if hit is not None:
             _cache.move_to_end(key)
+            if isinstance(hit._restore, _Restorer):
+                hit._restore.see_loader(pixels)
             return hit
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result
+    dkey = f"encoded:{key}" if _disk.enabled() else ""
+    result = _from_disk(dkey, _Restorer(load=pixels)) if dkey else None
+    if result is None:
+        result = _compute(_as_rgb(pixels()))
+        if dkey:
+            _disk.write(dkey, result)
+    if dkey:
+        _persisting(dkey, result)
+    return _remember(key, result)
 
 
 def clear_cache() -> None:

@@ -295,6 +295,45 @@ def read(key: str) -> tuple[Any, ...] | None:
     return parts
 
 
+def read_note(key: str) -> dict[str, Any] | None:
+    """A small JSON object stored under ``key`` by :func:`write_note` (None: absent, off or
+    unusable)."""
+    if not enabled():
+        return None
+    try:
+        doc = json.loads(entry_path(key).read_bytes())
+    except Exception:  # absent, corrupt or truncated: a miss
+        return None
+    return doc if isinstance(doc, dict) and doc.get("format") == FORMAT else None
+
+
+def write_note(key: str, doc: dict[str, Any]) -> None:
+    """Store a small JSON object (atomically); never raises."""
+    if not enabled():
+        return
+    with contextlib.suppress(Exception):
+        _store(entry_path(key), json.dumps({**doc, "format": FORMAT}).encode())
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path`` through a temporary file, so no reader sees half of it."""
+    if not path.parent.is_dir():
+        if not root().exists():
+            root().mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_dir(directory())
+        _private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _account(len(data))
+
+
 def write(key: str, analysis: ImageAnalysis) -> None:
     """Store what is known of ``analysis`` (atomically), merged with what another process may
     have stored meanwhile. Never raises: a cache that cannot be written is just not used."""
@@ -308,26 +347,11 @@ def write(key: str, analysis: ImageAnalysis) -> None:
                 _record(f) for f in analysis.faces
             ]:
                 analysis.adopt_parts(other[3], other[4])
-        data = json.dumps(to_entry(key, analysis), separators=(",", ":")).encode()
-        if not path.parent.is_dir():
-            if not root().exists():
-                root().mkdir(mode=0o700, parents=True, exist_ok=True)
-            _private_dir(directory())
-            _private_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-            with _lock:
-                if len(_written) > MAX_REMEMBERED:
-                    _written.clear()
-                _written[str(path)] = _file_id(path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _account(len(data))
+        _store(path, json.dumps(to_entry(key, analysis), separators=(",", ":")).encode())
+        with _lock:
+            if len(_written) > MAX_REMEMBERED:
+                _written.clear()
+            _written[str(path)] = _file_id(path)
     except Exception:  # no home directory, a full disk, a value that cannot be stored...
         return
 
