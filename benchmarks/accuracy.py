@@ -21,6 +21,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -28,6 +29,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
+
+# First-sight figures must not come from the disk cache of an earlier run.
+os.environ["REKMOCK_CACHE"] = "off"
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 import tracemalloc
@@ -21,6 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+# First-sight figures must not come from the disk cache of an earlier run.
+os.environ["REKMOCK_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

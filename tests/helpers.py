@@ -5,6 +5,7 @@ and one timing helper."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -182,3 +183,16 @@ class ServerProcess:
                 self.proc.wait()
         self._log.close()
         return int(self.proc.returncode)
+
+
+@contextlib.contextmanager
+def serving(log_path: Path) -> Iterator[ServerProcess]:
+    """A server for a test module; on the way out it must stop cleanly on SIGTERM and have
+    logged no traceback."""
+    proc = ServerProcess(log_path)
+    try:
+        yield proc
+    finally:
+        code = proc.stop(signal.SIGTERM)
+    assert code == 0, proc.log()[-2000:]
+    assert "Traceback" not in proc.log()

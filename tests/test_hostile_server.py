@@ -32,7 +32,7 @@ from rekmock.server.app import (
 )
 from rekmock.service.responses import MAX_REQUEST_BYTES
 
-from .helpers import photo
+from .helpers import photo, serving
 from .test_server import ServerProcess
 
 pytestmark = pytest.mark.server
@@ -42,13 +42,8 @@ JSON_11 = "application/x-amz-json-1.1"
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("hostile") / "serve.log")
-    try:
+    with serving(tmp_path_factory.mktemp("hostile") / "serve.log") as proc:
         yield proc
-    finally:
-        code = proc.stop(signal.SIGTERM)
-    assert code == 0, proc.log()[-2000:]
-    assert "Traceback" not in proc.log()
 
 
 def port(server: ServerProcess) -> int:

@@ -32,20 +32,15 @@ from botocore.exceptions import ClientError
 
 from rekmock.control import Client, ControlError
 from rekmock.server.app import Server, operation_name
-from tests.helpers import DATA, ENV, ROOT, ServerProcess, error_code, photo
+from tests.helpers import DATA, ENV, ROOT, ServerProcess, error_code, photo, serving
 
 pytestmark = pytest.mark.slow  # a rekmock serve subprocess, aws-cli
 
 
 @pytest.fixture(scope="module")
 def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = ServerProcess(tmp_path_factory.mktemp("server") / "serve.log")
-    try:
+    with serving(tmp_path_factory.mktemp("server") / "serve.log") as proc:
         yield proc
-    finally:
-        code = proc.stop(signal.SIGTERM)
-    assert code == 0, proc.log()[-2000:]
-    assert "Traceback" not in proc.log()
 
 
 @pytest.fixture
