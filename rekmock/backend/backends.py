@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, ClassVar
 
-from moto.core.base_backend import BackendDict
+from moto.core.base_backend import BackendDict, backend_lock
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
 
 from ..errors import (
@@ -170,3 +170,12 @@ rekognition_backends: BackendDict[RekognitionBackend] = BackendDict(
 def scripts_for(account_id: str) -> Scripts:
     """The account's scripted answers and celebrity gallery."""
     return rekognition_backends[account_id][GLOBAL].scripts
+
+
+def reset_all() -> None:
+    """Forget every account's Rekognition state (collections, scripts, celebrities, jobs), as
+    moto's reset does, leaving the other services' state alone."""
+    with backend_lock:
+        for account in rekognition_backends.values():
+            account.reset()
+        rekognition_backends.clear()

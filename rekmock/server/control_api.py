@@ -35,11 +35,10 @@ from typing import Any
 
 import jsonschema
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.base_backend import backend_lock
 from werkzeug.wrappers import Request
 
 from .. import __version__
-from ..backend.backends import rekognition_backends
+from ..backend.backends import reset_all
 from ..backend.scripts import ImageSource, image_source
 from ..defaults import (
     CELEBRITY_MATCH_CONFIDENCE,
@@ -215,10 +214,7 @@ def set_celebrity(body: JsonDict, account_id: str) -> JsonDict:
 
 def reset(body: JsonDict, account_id: str) -> JsonDict:
     """Forget rekmock's state (collections, faces, users, scripts, celebrities), keep S3's."""
-    with backend_lock:
-        for account in rekognition_backends.values():
-            account.reset()
-        rekognition_backends.clear()
+    reset_all()
     return {}
 
 
