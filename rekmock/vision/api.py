@@ -9,6 +9,7 @@ request's pixels, and only that.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import weakref
@@ -124,16 +125,12 @@ class _Restorer:
     reference on every call), so a cached analysis never pins a whole image in memory.
     """
 
-    def __init__(self, rgb: np.ndarray | None = None,
-                 load: Callable[[], np.ndarray] | None = None) -> None:
-        if load is not None:
-            self.see_loader(load)
-        else:
-            self.see(rgb)
+    def __init__(self) -> None:
+        self._pixels: Callable[[], np.ndarray | None] = lambda: None
 
-    def see(self, rgb: np.ndarray | None) -> None:
+    def see(self, rgb: np.ndarray) -> None:
         try:
-            self._pixels: Callable[[], np.ndarray | None] = weakref.ref(rgb)
+            self._pixels = weakref.ref(rgb)
         except TypeError:  # not an ndarray (a nested list): hold it
             self._pixels = lambda: rgb
 
@@ -211,29 +208,41 @@ def _persisting(dkey: str, analysis: ImageAnalysis) -> ImageAnalysis:
     return analysis
 
 
+def _analyze(key: str, aim: Callable[[_Restorer], None], disk_key_of: Callable[[], str],
+             pixels: Callable[[], np.ndarray]) -> ImageAnalysis:
+    """The one lookup behind both entry points: the in-memory LRU, then the disk entry named by
+    ``disk_key_of()``, then the vision pipeline on ``pixels()``. ``aim`` points a restorer at
+    the caller's pixels, so a part an entry lacks can be computed later."""
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            if isinstance(hit._restore, _Restorer):
+                aim(hit._restore)
+            return hit
+    dkey = disk_key_of() if _disk.enabled() else ""
+    result = None
+    if dkey:
+        restorer = _Restorer()
+        aim(restorer)
+        result = _from_disk(dkey, restorer)
+    if result is None:
+        result = _compute(_as_rgb(pixels()))
+        if dkey:
+            _disk.write(dkey, result)
+    if dkey:
+        _persisting(dkey, result)
+    return _remember(key, result)
+
+
 def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
     """Faces in an upright RGB image (HxWx3 uint8), cached under ``key`` (the caller's content
     hash). The same key always returns the same object while it stays in the LRU cache.
 
     Keep ``rgb`` alive while asking the result for attributes or descriptors: a result read from
     the disk cache computes a part its entry lacks from those pixels (it holds them weakly)."""
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            if isinstance(hit._restore, _Restorer):
-                hit._restore.see(rgb)
-            return hit
-    arr = _as_rgb(rgb)
-    dkey = disk_key(key, arr) if _disk.enabled() else ""
-    result = _from_disk(dkey, _Restorer(rgb)) if dkey else None
-    if result is None:
-        result = _compute(arr)
-        if dkey:
-            _disk.write(dkey, result)
-    if dkey:
-        _persisting(dkey, result)
-    return _remember(key, result)
+    checked = functools.cache(lambda: _as_rgb(rgb))
+    return _analyze(key, lambda r: r.see(rgb), lambda: disk_key(key, checked()), checked)
 
 
 def analyze_encoded(key: str, pixels: Callable[[], np.ndarray]) -> ImageAnalysis:
@@ -243,22 +252,7 @@ def analyze_encoded(key: str, pixels: Callable[[], np.ndarray]) -> ImageAnalysis
     Decoding is deterministic, so the disk entry is keyed by ``key`` alone and a warm entry
     answers without decoding the image at all; ``pixels`` (held weakly, like ``analyze``'s
     array) is called only when the entry lacks a part, or on a miss."""
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            if isinstance(hit._restore, _Restorer):
-                hit._restore.see_loader(pixels)
-            return hit
-    dkey = f"encoded:{key}" if _disk.enabled() else ""
-    result = _from_disk(dkey, _Restorer(load=pixels)) if dkey else None
-    if result is None:
-        result = _compute(_as_rgb(pixels()))
-        if dkey:
-            _disk.write(dkey, result)
-    if dkey:
-        _persisting(dkey, result)
-    return _remember(key, result)
+    return _analyze(key, lambda r: r.see_loader(pixels), lambda: f"encoded:{key}", pixels)
 
 
 def clear_cache() -> None:
