@@ -54,6 +54,7 @@ IMAGE_COST = MAX_REQUEST_BYTES // 2
 MEMORY_BUDGET = MAX_REQUEST_BYTES
 SOCKET_TIMEOUT = 20.0  # seconds a connection may stay silent (idle keep-alive or half-sent)
 STOP_GRACE = 5.0  # seconds requests in flight get to finish when the server stops
+CUT_WAIT = 1.0  # seconds the workers of cut connections get to finish their last log line
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 _CHUNK = 64 * 1024
 _BUSY = ("503 Service Unavailable", "ThrottlingException",
@@ -468,6 +469,11 @@ class Server:
         for conn in left:  # idle keep-alives and clients that never finished their request
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+        # The cut requests' workers answer and log on their way out: let them, briefly, so the
+        # caller's "stopped" stays the last line.
+        deadline = time.monotonic() + CUT_WAIT
+        while self.open_connections and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     @property
     def endpoint_url(self) -> str:
