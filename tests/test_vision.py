@@ -183,17 +183,52 @@ def test_confidence_is_on_the_service_scale() -> None:
 
 
 def test_eye_spacing_reads_turned_faces_monotonically() -> None:
-    """Narrower MTCNN eye spacing (relative to the eye-to-mouth height) means a larger turn, and
-    the fused yaw keeps the 68-point fit's sign."""
+    """Narrower MTCNN eye spacing (relative to the eye-to-mouth height) means a larger turn."""
     from rekmock.vision import pose
 
-    def five(spacing: float) -> np.ndarray:
-        return np.array([[50 - spacing / 2, 50], [50 + spacing / 2, 50], [60, 70], [45, 90],
-                         [55, 90]], dtype=np.float64)
-
-    yaws = [pose.eye_spacing_yaw(five(s)) for s in (40.0, 30.0, 20.0, 10.0)]
+    yaws = [pose.eye_spacing_yaw(_five(s)) for s in (40.0, 30.0, 20.0, 10.0)]
     assert yaws == sorted(yaws) and yaws[0] < yaws[-1] <= 90
-    flat = np.zeros((468, 3))
-    flat[:, 0] = np.arange(468)  # a mesh whose left-right axis lies in the image plane
-    assert pose.fused_yaw(-80.0, flat, five(10.0)) == -90.0  # mean 40 >= TURNED: eyes decide
-    assert pose.fused_yaw(10.0, flat, five(40.0)) == 5.0
+
+
+def _five(spacing: float) -> np.ndarray:
+    return np.array([[50 - spacing / 2, 50], [50 + spacing / 2, 50], [60, 70], [45, 90],
+                     [55, 90]], dtype=np.float64)
+
+
+def _rotated_mesh(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """A symmetric toy mesh (x right, y down, z away from the camera) turned by the given angles
+    in the service's conventions: yaw > 0 nose to larger x, pitch > 0 looking up, roll > 0
+    clockwise."""
+    from rekmock.vision import pose
+
+    mesh = np.zeros((468, 3))
+    for k, (a, b) in enumerate(pose._MIRROR):
+        mesh[a] = (-10.0 - k, k, 0.0)
+        mesh[b] = (10.0 + k, k, 0.0)
+    for k, (a, b) in enumerate(pose._MIDLINE):
+        mesh[a] = (0.0, -20.0 - k, 0.0)
+        mesh[b] = (0.0, 20.0 + k, 0.0)
+    y, p, r = (np.radians(v) for v in (yaw, pitch, roll))
+    turn = np.array([[np.cos(y), 0, -np.sin(y)], [0, 1, 0], [np.sin(y), 0, np.cos(y)]])
+    nod = np.array([[1, 0, 0], [0, np.cos(p), np.sin(p)], [0, -np.sin(p), np.cos(p)]])
+    tilt = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return mesh @ (tilt @ turn @ nod).T
+
+
+def test_mesh_pose_reads_the_services_conventions() -> None:
+    """Angles put into a toy mesh come back with the service's signs, the yaw gain beyond
+    YAW_GAIN_FROM and the pitch offset; turned faces also heed MTCNN's eye spacing."""
+    from rekmock.vision import pose
+
+    frontal = _five(40.0)
+    for yaw, pitch, roll in ((10.0, 0.0, 0.0), (-10.0, 12.0, 0.0), (0.0, -15.0, 8.0),
+                             (0.0, 0.0, -8.0)):
+        r, y, p = pose.mesh_pose(_rotated_mesh(yaw, pitch, roll), frontal)
+        assert abs(y - yaw) < 0.5 and abs(r - roll) < 0.5
+        assert abs(p - (pitch + pose.PITCH_OFFSET)) < 0.5
+    _, y, _ = pose.mesh_pose(_rotated_mesh(-25.0, 0.0, 0.0), frontal)
+    assert abs(y - -(25.0 + pose.YAW_GAIN * (25.0 - pose.YAW_GAIN_FROM))) < 0.5
+    _, y, _ = pose.mesh_pose(_rotated_mesh(40.0, 0.0, 0.0), _five(10.0))
+    assert y == pose.eye_spacing_yaw(_five(10.0)) > 45.0
+
+

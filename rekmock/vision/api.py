@@ -86,9 +86,10 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
     contexts: list[FaceContext] = []
     for det in _detect.detect(work, scale, width, height):
         pts68, named, mesh = _landmarks.fit(work, gray, det.box, det.points)
-        roll, yaw, pitch = _pose.estimate(pts68, work.shape[1], work.shape[0])
         if mesh is not None:
-            yaw = _pose.fused_yaw(yaw, mesh, det.points)
+            roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
+        else:
+            roll, yaw, pitch = _pose.estimate(pts68, work.shape[1], work.shape[0])
         brightness, sharpness = _quality.measure(gray, pts68)
         left, top, bw, bh = det.box
         faces.append(

@@ -7,7 +7,10 @@ inter-ocular distance against 6.7%, better at every yaw; see benchmarks/accuracy
 The network wants an upright 192x192 RGB crop in [0, 1] of a square 1.5x the face's size. Two
 passes, as MediaPipe's own tracker does: the first crop comes from the detector's box, rotated so
 MTCNN's eyes are level; the second from the first mesh's face oval and eyes, which centres the
-crop on the face whatever the detector's box convention.
+crop on the face whatever the detector's box convention. The second pass averages four runs: two
+crop sizes, each as is and mirrored (``mesh_mirror``), which cancels much of the network's
+left-right bias and jitter. Measured on AFW: eye error 5.2% -> 4.8% of the inter-ocular
+distance; against the service's recorded landmarks 6.2% -> 5.9%; each run costs about 2 ms.
 
 ``to68`` gives the mesh's counterparts of the 68 iBUG points (the widely used correspondence),
 so everything downstream (pose, quality, attributes, descriptor alignment) keeps its input.
@@ -20,11 +23,12 @@ import math
 import cv2
 import numpy as np
 
+from .mesh_mirror import MIRROR
 from .weights import face_mesh_net
 
 INPUT = 192
 CROP_SCALE = 1.5  # side of the crop / face size (MediaPipe's face ROI convention)
-REFINE_SCALE = 1.4  # second pass: side / face-oval size (measured best of 1.2..1.7 on AFW)
+REFINE_SCALES = (1.25, 1.45)  # second pass: side / face-oval size (best pair of 1.2..1.5 on AFW)
 
 # Face oval in order (forehead top, viewer-right side, chin, viewer-left side).
 OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
@@ -83,9 +87,19 @@ REKOGNITION: dict[str, tuple[int, ...]] = {
 }
 
 
-def _run(rgb: np.ndarray, centre: tuple[float, float], side: float, angle: float
-         ) -> tuple[np.ndarray, float]:
-    """Mesh (468, 3) in image pixels (z in the same scale) and the face-presence logit."""
+def _infer(crop: np.ndarray) -> tuple[np.ndarray, float]:
+    """Mesh (468, 3) in crop pixels and the face-presence logit for one 192x192 crop."""
+    guarded = face_mesh_net()
+    with guarded.lock:
+        guarded.model.setInput(cv2.dnn.blobFromImage(crop.astype(np.float32) / 255.0))
+        raw, flag = guarded.model.forward(["conv2d_21", "conv2d_31"])
+    return raw.reshape(-1, 3).astype(np.float64), float(flag.ravel()[0])
+
+
+def _run(rgb: np.ndarray, centre: tuple[float, float], side: float, angle: float,
+         mirrored: bool = False) -> tuple[np.ndarray, float]:
+    """Mesh (468, 3) in image pixels (z in the same scale) and the face-presence logit; with
+    ``mirrored``, the mean of the crop's mesh and the flipped crop's mesh mapped back."""
     c, s = math.cos(angle), math.sin(angle)
     k = side / INPUT
     half = INPUT / 2.0
@@ -94,15 +108,15 @@ def _run(rgb: np.ndarray, centre: tuple[float, float], side: float, angle: float
                     [s * k, c * k, centre[1] - (s + c) * k * half]])
     crop = cv2.warpAffine(rgb, cv2.invertAffineTransform(fwd), (INPUT, INPUT),
                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    guarded = face_mesh_net()
-    with guarded.lock:
-        guarded.model.setInput(cv2.dnn.blobFromImage(crop.astype(np.float32) / 255.0))
-        raw, flag = guarded.model.forward(["conv2d_21", "conv2d_31"])
-    pts = raw.reshape(-1, 3).astype(np.float64)
+    pts, flag = _infer(crop)
+    if mirrored:
+        flipped, _ = _infer(np.ascontiguousarray(crop[:, ::-1]))
+        flipped[:, 0] = INPUT - flipped[:, 0]
+        pts = (pts + flipped[list(MIRROR)]) / 2.0
     out = np.empty_like(pts)
     out[:, :2] = np.column_stack([pts[:, :2], np.ones(len(pts))]) @ fwd.T
     out[:, 2] = pts[:, 2] * k
-    return out, float(flag.ravel()[0])
+    return out, flag
 
 
 def _eye_angle(left: np.ndarray, right: np.ndarray) -> float:
@@ -120,8 +134,9 @@ def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.nda
     lo, hi = oval.min(axis=0), oval.max(axis=0)
     angle = _eye_angle(mesh[[33, 133], :2].mean(axis=0), mesh[[263, 362], :2].mean(axis=0))
     centre2 = (float(lo[0] + hi[0]) / 2.0, float(lo[1] + hi[1]) / 2.0)
-    mesh, _ = _run(rgb, centre2, float(max(hi - lo)) * REFINE_SCALE, angle)
-    return mesh
+    size = float(max(hi - lo))
+    runs = [_run(rgb, centre2, size * scale, angle, mirrored=True)[0] for scale in REFINE_SCALES]
+    return np.mean(runs, axis=0)
 
 
 def presence(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray
