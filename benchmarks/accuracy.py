@@ -103,6 +103,7 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
     eye_err: list[float] = []
     pose_err: dict[str, list[float]] = {"|yaw|": [], "pitch": [], "|roll|": []}
     yaw_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
+    eye_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
     for name in sorted(boxes):
         prefix = name.split("__")[0]
         key, rgb = load(folder / "images" / name)
@@ -126,7 +127,9 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
                     by_size[(lo, hi)].append(j in matched_g)
         faces_meta = meta.get(name, {}).get("faces") or []
         for j, fm in enumerate(faces_meta):
-            yaw_label, pitch_label, roll_label = (math.degrees(v) for v in fm["yaw_pitch_roll_rad"])
+            # Labels are 15-degree steps stored in radians: round so 15 does not read 14.99999.
+            yaw_label, pitch_label, roll_label = (
+                round(math.degrees(v), 6) for v in fm["yaw_pitch_roll_rad"])
             for lo, hi in YAW_BINS:
                 if lo <= abs(yaw_label) < hi:
                     by_yaw[(lo, hi)].append(j in matched_g)
@@ -141,6 +144,9 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
                     e1 = math.dist(face.landmarks["eyeLeft"], label[0])
                     e2 = math.dist(face.landmarks["eyeRight"], label[1])
                     eye_err.append((e1 + e2) / 2.0 / iod)
+                    for lo, hi in YAW_BINS:
+                        if lo <= abs(yaw_label) < hi:
+                            eye_by_bin[(lo, hi)].append(eye_err[-1])
             err = abs(abs(face.yaw) - abs(yaw_label))
             pose_err["|yaw|"].append(err)
             pose_err["pitch"].append(abs(face.pitch - pitch_label))
@@ -168,7 +174,9 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
     print("## Landmarks and pose (AFW, matched faces)")
     print(
         f"- eye centre error / inter-ocular: mean {np.mean(eye_err):.3f}, "
-        f"median {np.median(eye_err):.3f} (n={len(eye_err)})"
+        f"median {np.median(eye_err):.3f} (n={len(eye_err)}); by |yaw| label: " + ", ".join(
+            f"{lo}-{min(hi - 1, 105)} deg {np.mean(e):.3f} (n={len(e)})"
+            for (lo, hi), e in eye_by_bin.items() if e)
     )
     for kind, errs in pose_err.items():
         print(f"- {kind} error: mean {np.mean(errs):.1f} deg, median {np.median(errs):.1f} deg "
