@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+# First-sight figures must not come from the disk cache of an earlier run (same salts, same bytes).
+os.environ["REKMOCK_CACHE"] = "off"
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / "tests" / "data"
