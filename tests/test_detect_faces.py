@@ -121,6 +121,26 @@ def test_quality_reflects_the_pixels(client) -> None:
     assert quality(blurred)["Sharpness"] < base["Sharpness"] - 10
 
 
+def _png(pixels: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(np.clip(pixels + 0.5, 0, 255).astype(np.uint8)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_dim_and_flat_photos_still_show_their_face(client) -> None:
+    """At 10% of its brightness, or with 15% of its contrast, the face is still found, where it
+    was in the original (the detector sees a levelled copy), and Quality.Brightness still
+    reports the dim pixels."""
+    rgb = np.asarray(Image.open(io.BytesIO(photo("biden.jpg"))).convert("RGB"), np.float32)
+    plain = client.detect_faces(Image={"Bytes": photo("biden.jpg")})["FaceDetails"]
+    dim = client.detect_faces(Image={"Bytes": _png(rgb * 0.1)})["FaceDetails"]
+    flat = client.detect_faces(Image={"Bytes": _png(128 + 0.15 * (rgb - 128))})["FaceDetails"]
+    assert len(plain) == len(dim) == len(flat) == 1
+    for found in (dim[0], flat[0]):
+        assert found["BoundingBox"] == pytest.approx(plain[0]["BoundingBox"], abs=0.02)
+    assert dim[0]["Quality"]["Brightness"] < plain[0]["Quality"]["Brightness"] - 30
+
+
 DETERMINISM = """
 import boto3, hashlib, sys
 from rekmock import mock_rekognition

@@ -84,8 +84,9 @@ def _compute(rgb: np.ndarray) -> ImageAnalysis:
     gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
     faces: list[Face] = []
     contexts: list[FaceContext] = []
-    for det in _detect.detect(work, scale, width, height):
-        pts68, named, mesh = _landmarks.fit(work, gray, det.box, det.points)
+    seen = _detect.levelled(work)
+    for det in _detect.detect(seen, scale, width, height):
+        pts68, named, mesh = _landmarks.fit(seen, gray, det.box, det.points)
         if mesh is not None:
             roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
         else:

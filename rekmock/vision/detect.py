@@ -42,6 +42,9 @@ MESH_MIN_PRESENCE = -4.0  # Face Mesh presence logit (see module doc)
 REKOGNITION_MIN_FACE = 40.0 / 1920.0  # 40 px in a 1920-px-wide image
 CLEAR_PROBABILITY = 0.999  # O-Net probability of a clear frontal face ...
 CLEAR_CONFIDENCE = 99.99  # ... and the Confidence the service gives such a face
+LEVEL_TAIL = 0.005  # share of pixels ignored at each end when measuring the brightness range
+LEVEL_BELOW_RANGE = 128  # photos spanning fewer grey levels are stretched (see levelled())
+LEVEL_MIN_RANGE = 4  # ... unless nearly uniform: nothing there to stretch
 
 
 def _logit(p: float) -> float:
@@ -82,6 +85,27 @@ def working_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
         return np.ascontiguousarray(rgb), 1.0
     size = (max(1, round(w * s)), max(1, round(h * s)))
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), s
+
+
+def levelled(work: np.ndarray) -> np.ndarray:
+    """The pixels the detector and the landmark network see. A photo whose brightness spans
+    fewer than ``LEVEL_BELOW_RANGE`` grey levels (0.5th to 99.5th percentile: dim or flat) is
+    stretched linearly to the full range, as the service finds faces whatever the exposure;
+    every other photo is left as it is (the narrowest of 248 real photos spans 145 levels).
+
+    Measured on ../shared/data/detection darkened to 25% (15%) of its brightness, recall goes
+    from 84% (54%) to 96.5%, and from 78% to 96.9% with contrast cut to 30%. Not done: local
+    contrast (CLAHE) for a face in shadow within a bright photo; it also changes normal photos,
+    and cost agreement with the service's recorded answers."""
+    gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+    counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().astype(np.float64)
+    cdf = np.cumsum(counts) / max(float(counts.sum()), 1.0)
+    lo = int(np.searchsorted(cdf, LEVEL_TAIL))
+    hi = int(np.searchsorted(cdf, 1.0 - LEVEL_TAIL))
+    if not LEVEL_MIN_RANGE <= hi - lo < LEVEL_BELOW_RANGE:
+        return work
+    lut = np.clip((np.arange(256) - lo) * 255.0 / (hi - lo) + 0.5, 0, 255)
+    return cv2.LUT(work, lut.astype(np.uint8))
 
 
 def min_face_width(orig_w: int, orig_h: int) -> float:
