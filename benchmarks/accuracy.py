@@ -250,6 +250,31 @@ def fidelity(root: Path) -> None:
     print(f"- Pitch sign agrees on {sum(pitch_sign)}/{len(pitch_sign)} faces with |Pitch| >= 5")
 
 
+EXPOSURES = {  # how the photos are changed: new = a * old + b, per channel
+    "brightness 25%": (0.25, 0.0),
+    "brightness 15%": (0.15, 0.0),
+    "contrast 30%": (0.30, 128 * 0.70),
+}
+
+
+def exposure(root: Path) -> None:
+    """Recall when every labelled photo is made dim or flat (the service finds faces whatever
+    the exposure)."""
+    folder = root / "detection"
+    boxes = json.loads((folder / "boxes.json").read_text())
+    print("## Dim and flat photos (recall, IoU >= 0.5)")
+    for label, (a, b) in EXPOSURES.items():
+        found = total = 0
+        for name in sorted(boxes):
+            _, rgb = load(folder / "images" / name)
+            changed = np.clip(rgb * a + b + 0.5, 0, 255).astype(np.uint8)
+            key = hashlib.sha256(changed.tobytes()).hexdigest()
+            dets = [f.box for f in analyze(key, changed).faces]
+            found += len(greedy_match(dets, [tuple(g) for g in boxes[name]]))
+            total += len(boxes[name])
+        print(f"- {label}: recall {pct(found, total)}")
+
+
 def nonfaces(root: Path) -> None:
     print("## Non-face photos (goal: no detections)")
     for path in sorted((root / "nonfaces").glob("*")):
@@ -411,6 +436,7 @@ def main() -> None:
     timings: dict[str, list[float]] = {}
     t0 = time.perf_counter()
     detection(root, timings)
+    exposure(root)
     nonfaces(root)
     if (args.fidelity / "corpus.json").is_file():
         fidelity(args.fidelity)
