@@ -7,10 +7,12 @@ inter-ocular distance against 6.7%, better at every yaw; see benchmarks/accuracy
 The network wants an upright 192x192 RGB crop in [0, 1] of a square 1.5x the face's size. Two
 passes, as MediaPipe's own tracker does: the first crop comes from the detector's box, rotated so
 MTCNN's eyes are level; the second from the first mesh's face oval and eyes, which centres the
-crop on the face whatever the detector's box convention. The second pass averages four runs: two
-crop sizes, each as is and mirrored (``mesh_mirror``), which cancels much of the network's
-left-right bias and jitter. Measured on AFW: eye error 5.2% -> 4.8% of the inter-ocular
-distance; against the service's recorded landmarks 6.2% -> 5.9%; each run costs about 2 ms.
+crop on the face whatever the detector's box convention. The second pass averages the crop's mesh
+with the mesh of the mirrored crop (``mesh_mirror``), which cancels much of the network's
+left-right bias and jitter. Measured on AFW: eye error 5.3% -> 4.9% of the inter-ocular
+distance; against the service's recorded landmarks 6.1% -> 6.0%. Each run costs 2-4 ms; a
+second crop size (1.25 and 1.45) gave 5.8% against the service and nothing on AFW, for two runs
+more, so it is not done.
 
 ``to68`` gives the mesh's counterparts of the 68 iBUG points (the widely used correspondence),
 so everything downstream (pose, quality, attributes, descriptor alignment) keeps its input.
@@ -28,7 +30,7 @@ from .weights import face_mesh_net
 
 INPUT = 192
 CROP_SCALE = 1.5  # side of the crop / face size (MediaPipe's face ROI convention)
-REFINE_SCALES = (1.25, 1.45)  # second pass: side / face-oval size (best pair of 1.2..1.5 on AFW)
+REFINE_SCALE = 1.35  # second pass: side / face-oval size (best of 1.2..1.5 on AFW, mirrored)
 
 # Face oval in order (forehead top, viewer-right side, chin, viewer-left side).
 OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
@@ -134,9 +136,8 @@ def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.nda
     lo, hi = oval.min(axis=0), oval.max(axis=0)
     angle = _eye_angle(mesh[[33, 133], :2].mean(axis=0), mesh[[263, 362], :2].mean(axis=0))
     centre2 = (float(lo[0] + hi[0]) / 2.0, float(lo[1] + hi[1]) / 2.0)
-    size = float(max(hi - lo))
-    runs = [_run(rgb, centre2, size * scale, angle, mirrored=True)[0] for scale in REFINE_SCALES]
-    return np.mean(runs, axis=0)
+    mesh, _ = _run(rgb, centre2, float(max(hi - lo)) * REFINE_SCALE, angle, mirrored=True)
+    return mesh
 
 
 def presence(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray

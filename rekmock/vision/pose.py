@@ -25,7 +25,7 @@ brow-to-chin midline pairs. Against the service's recorded answers (36 faces of
   ``YAW_GAIN``, and from ``TURNED`` degrees the yaw is at least what MTCNN's eye points imply:
   their distance over the eye-to-mouth height falls steadily with the turn (0.98 frontal, 0.70 at
   45, 0.40 at 90 on AFW) and is read linearly, ``PROFILE_AT + PROFILE_SLOPE * (PROFILE_RATIO -
-  ratio)``. AFW |yaw| error: 8.7 degrees from the axes alone, 6.8 with both corrections; the
+  ratio)``. AFW |yaw| error: 8.7 degrees from the axes alone, 6.6 with both corrections; the
   service's near-frontal answers are unchanged by them.
 """
 
