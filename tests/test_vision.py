@@ -232,3 +232,23 @@ def test_mesh_pose_reads_the_services_conventions() -> None:
     assert y == pose.eye_spacing_yaw(_five(10.0)) > 45.0
 
 
+
+
+def test_doubtful_faces_need_the_meshs_confirmation(monkeypatch) -> None:
+    """Under VERIFY_BELOW a face needs the mesh's presence logit; under MIN_PROBABILITY (down to
+    RESCUE_FROM) it needs the mesh to be sure (RESCUE_PRESENCE)."""
+    from rekmock.vision import detect, mtcnn
+
+    cases = [  # (probability, mesh presence, kept?)
+        (0.99, -20.0, True), (0.93, -3.0, True), (0.93, -5.0, False),
+        (0.70, 12.0, True), (0.70, 5.0, False), (0.55, 30.0, False),
+    ]
+    cands = [mtcnn.Candidate((40.0 * i, 0.0, 40.0 * i + 30.0, 36.0), p, np.zeros((5, 2)))
+             for i, (p, _, _) in enumerate(cases)]
+    monkeypatch.setattr(detect.mtcnn, "detect", lambda _img, _min, floor: [
+        c for c in cands if c.prob >= floor])
+    presence = {40.0 * i: pres for i, (_, pres, _) in enumerate(cases)}
+    monkeypatch.setattr(detect.facemesh, "presence", lambda _img, box, _pts: presence[box[0]])
+    work = np.zeros((60, 400, 3), np.uint8)
+    kept = {d.box[0] for d in detect.detect(work, 1.0, 400, 60)}
+    assert kept == {40.0 * i for i, (_, _, keep) in enumerate(cases) if keep}
