@@ -55,12 +55,14 @@ def import_cost() -> tuple[float, float]:
     return timed("import moto, boto3"), timed("import moto, boto3, rekmock")
 
 
-def photos_640x480(data: Path | None, count: int, salt: int = 0) -> Iterator[bytes]:
-    """Distinct 640x480 JPEGs of real faces (a different ``salt`` gives different bytes)."""
+def photos_640x480(data: Path | None, count: int, salt: int = 0,
+                   sources: list[Path] | None = None) -> Iterator[bytes]:
+    """Distinct 640x480 JPEGs of real faces, or of ``sources`` (a different ``salt`` gives
+    different bytes)."""
     from PIL import Image, ImageOps
 
-    sources: list[Path] = []
-    if data is not None and (data / "verification" / "images").is_dir():
+    sources = list(sources or [])
+    if not sources and data is not None and (data / "verification" / "images").is_dir():
         sources = sorted((data / "verification" / "images").glob("*/*"))
     if not sources:
         sources = [TEST_DATA / n for n in ("obama.jpg", "obama2.jpg", "biden.jpg",
@@ -112,6 +114,12 @@ def main() -> None:
             first = median_ms(lambda: call(next(fresh), next(fresh)), runs)  # noqa: B023
             repeated = median_ms(lambda: call(sample, sample), runs * 2)  # noqa: B023
             rows.append((label, first, repeated))
+        # A photo without a face is also searched turned sideways and upside down.
+        empty = list(photos_640x480(None, runs + 1, 9, [TEST_DATA / "coffee.jpg"]))
+        faceless = iter(empty[1:])
+        rows.append(("DetectFaces, no face", median_ms(
+            lambda: client.detect_faces(Image={"Bytes": next(faceless)}), runs), median_ms(
+            lambda: client.detect_faces(Image={"Bytes": empty[0]}), runs * 2)))
     print(f"{'640x480, one face':<22}{'first sight':>14}{'repeated':>12}{'x moto':>9}")
     for label, first, repeated in rows:
         print(f"{label:<22}{first:>11.1f} ms{repeated:>9.2f} ms{repeated / moto_ms:>8.2f}x")

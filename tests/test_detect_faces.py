@@ -144,6 +144,51 @@ def test_dim_and_flat_photos_still_show_their_face(client) -> None:
     assert dim[0]["Quality"]["Brightness"] < plain[0]["Quality"]["Brightness"] - 30
 
 
+def _turned(name: str, transpose: Image.Transpose) -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(photo(name))).convert("RGB").transpose(transpose).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("transpose", "turn"), [
+    (Image.Transpose.ROTATE_270, 90.0),  # the photo turned clockwise: Roll +90
+    (Image.Transpose.ROTATE_90, -90.0),
+    (Image.Transpose.ROTATE_180, 180.0),
+])
+def test_sideways_photo_without_exif_still_shows_its_face(
+    client, transpose: Image.Transpose, turn: float
+) -> None:
+    """A PNG stored sideways or upside down (no EXIF to correct it): the face is found where it
+    lies, its Roll turned by the photo's turn, everything else as upright, and it matches the
+    same man's upright photo."""
+    upright = client.detect_faces(Image={"Bytes": photo("obama.jpg")}, Attributes=["ALL"])[
+        "FaceDetails"]
+    found = client.detect_faces(Image={"Bytes": _turned("obama.jpg", transpose)},
+                                Attributes=["ALL"])["FaceDetails"]
+    assert len(found) == len(upright) == 1
+    up, face = upright[0], found[0]
+    box = up["BoundingBox"]
+    corners = [(box["Left"] + dx * box["Width"], box["Top"] + dy * box["Height"])
+               for dx in (0, 1) for dy in (0, 1)]
+    turned = [{Image.Transpose.ROTATE_270: (1 - y, x), Image.Transpose.ROTATE_90: (y, 1 - x),
+               Image.Transpose.ROTATE_180: (1 - x, 1 - y)}[transpose] for x, y in corners]
+    assert face["BoundingBox"]["Left"] == pytest.approx(min(x for x, _ in turned), abs=0.02)
+    assert face["BoundingBox"]["Top"] == pytest.approx(min(y for _, y in turned), abs=0.02)
+    roll = (up["Pose"]["Roll"] + turn + 180.0) % 360.0 - 180.0
+    assert abs((face["Pose"]["Roll"] - roll + 180.0) % 360.0 - 180.0) < 3.0
+    assert face["Pose"]["Yaw"] == pytest.approx(up["Pose"]["Yaw"], abs=3.0)
+    assert face["Gender"] == up["Gender"] and face["Smile"]["Value"] == up["Smile"]["Value"]
+    match = client.compare_faces(SourceImage={"Bytes": photo("obama2.jpg")},
+                                 TargetImage={"Bytes": _turned("obama.jpg", transpose)})
+    assert match["FaceMatches"] and match["FaceMatches"][0]["Similarity"] > 99.0
+
+
+def test_turned_photo_without_a_face_stays_without(client) -> None:
+    for transpose in (Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180):
+        assert client.detect_faces(
+            Image={"Bytes": _turned("coffee.jpg", transpose)})["FaceDetails"] == []
+
+
 DETERMINISM = """
 import boto3, hashlib, sys
 from rekmock import mock_rekognition

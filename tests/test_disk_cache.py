@@ -85,6 +85,27 @@ def test_warm_entry_gives_equal_analysis_and_adds_missing_parts(
     assert again.descriptor(0).dtype == np.float32 and not again.descriptor(0).flags.writeable
 
 
+def test_warm_entry_of_a_sideways_photo_cuts_its_crops_turned(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A face found by turning the photo is cut again from the turned pixels: the warm entry's
+    attributes and face vector equal those computed cold."""
+    key, rgb = load("obama.jpg")
+    turned = np.ascontiguousarray(np.rot90(rgb, -1))
+    cold = vision_api.analyze(key + "-cw", turned)
+    cold_attrs, cold_vector = cold.attributes(0), cold.descriptor(0)
+    (path,) = entry_files(cache_dir)
+    doc = json.loads(path.read_text())
+    doc["attributes"], doc["descriptors"] = {}, {}  # only the geometry stays
+    path.write_text(json.dumps(doc))
+    vision_api.clear_cache()
+    with monkeypatch.context() as patch:
+        patch.setattr(vision_api, "_compute", lambda rgb: pytest.fail("detected again"))
+        warm = vision_api.analyze(key + "-cw", turned)
+        assert warm.attributes(0) == cold_attrs
+        assert np.array_equal(warm.descriptor(0), cold_vector)
+
+
 @pytest.mark.parametrize(
     "damage",
     [b"", b"{\"format\": \"rekmock-vision-cache/1\"", b"\x00garbage",

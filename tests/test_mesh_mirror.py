@@ -41,7 +41,7 @@ def test_mesh_of_a_mirrored_photo_mirrors_back() -> None:
     for image in (rgb, np.ascontiguousarray(rgb[:, ::-1])):
         work, scale = detect.working_copy(image)
         face = detect.detect(work, scale, image.shape[1], image.shape[0])[0]
-        meshes.append(facemesh.fit(work, face.box, face.points)[:, :2] / scale)
+        meshes.append(facemesh.fit(work, face.box, face.points)[0][:, :2] / scale)
     back = meshes[1][list(MIRROR)]
     back[:, 0] = rgb.shape[1] - back[:, 0]
     iod = np.linalg.norm(meshes[0][list(facemesh.EYE_LEFT)].mean(0)

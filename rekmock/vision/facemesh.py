@@ -126,18 +126,19 @@ def _eye_angle(left: np.ndarray, right: np.ndarray) -> float:
 
 
 def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray
-        ) -> np.ndarray:
+        ) -> tuple[np.ndarray, float]:
     """468 mesh points (x, y, z) in pixels of ``rgb`` for the face in ``box`` (left, top,
-    width, height) whose detector points (eyes first, viewer's left first) are ``points5``."""
+    width, height) whose detector points (eyes first, viewer's left first) are ``points5``, and
+    the first crop's face-presence logit (what ``presence`` gives)."""
     left, top, w, h = box
     centre = (left + w / 2.0, top + h / 2.0)
-    mesh, _ = _run(rgb, centre, max(w, h) * CROP_SCALE, _eye_angle(points5[0], points5[1]))
+    mesh, flag = _run(rgb, centre, max(w, h) * CROP_SCALE, _eye_angle(points5[0], points5[1]))
     oval = mesh[list(OVAL), :2]
     lo, hi = oval.min(axis=0), oval.max(axis=0)
     angle = _eye_angle(mesh[[33, 133], :2].mean(axis=0), mesh[[263, 362], :2].mean(axis=0))
     centre2 = (float(lo[0] + hi[0]) / 2.0, float(lo[1] + hi[1]) / 2.0)
     mesh, _ = _run(rgb, centre2, float(max(hi - lo)) * REFINE_SCALE, angle, mirrored=True)
-    return mesh
+    return mesh, flag
 
 
 def presence(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray

@@ -162,14 +162,14 @@ def source() -> str:
 
 def fit(work: np.ndarray, gray: np.ndarray, box: tuple[float, float, float, float],
         points5: np.ndarray
-        ) -> tuple[np.ndarray, dict[str, tuple[float, float]], np.ndarray | None]:
-    """68 (x, y) points, the 30 Rekognition landmarks and the 468-point mesh (None with the
-    iBUG option), all in working-copy pixels, for a detected face (``points5``: the detector's
-    eyes, nose and mouth corners)."""
+        ) -> tuple[np.ndarray, dict[str, tuple[float, float]], np.ndarray | None, float | None]:
+    """68 (x, y) points, the 30 Rekognition landmarks, the 468-point mesh and its face-presence
+    logit (None, None with the iBUG option), all in working-copy pixels, for a detected face
+    (``points5``: the detector's eyes, nose and mouth corners)."""
     if source() == "ibug68":
         pts68 = reconcile(fit68(gray, box), points5, box[3])
-        return pts68, to_rekognition(pts68), None
+        return pts68, to_rekognition(pts68), None, None
     from . import facemesh
 
-    mesh = facemesh.fit(work, box, points5)
-    return facemesh.to68(mesh), facemesh.to_rekognition(mesh), mesh
+    mesh, presence = facemesh.fit(work, box, points5)
+    return facemesh.to68(mesh), facemesh.to_rekognition(mesh), mesh, presence

@@ -58,7 +58,8 @@ class FaceContext:
     yaw: float
     pitch: float
     roll: float
-    origin: tuple[int, int] = (0, 0)  # the crop's top-left corner in the working copy
+    origin: tuple[int, int] = (0, 0)  # the crop's top-left corner in the working copy ...
+    quarter: int = 0  # ... turned this many times 90 degrees counter-clockwise (sideways photos)
 
     def geometry(self) -> dict[str, Any]:
         """Everything but the pixels, and where the crop lies: enough to cut it again."""
@@ -76,6 +77,7 @@ class FaceContext:
         if set(rest) != {f.name for f in fields(cls)} - set(cls.PIXELS):
             raise ValueError("face context fields differ")
         x0, y0, x1, y1 = (int(v) for v in geometry["crop"])
+        work, gray = (np.rot90(a, int(rest["quarter"])) for a in (work, gray))
         return cls(rgb=work[y0:y1, x0:x1].copy(), gray=gray[y0:y1, x0:x1].copy(), **rest)
 
 
