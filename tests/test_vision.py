@@ -248,7 +248,8 @@ def test_doubtful_faces_need_the_meshs_confirmation(monkeypatch) -> None:
     monkeypatch.setattr(detect.mtcnn, "detect", lambda _img, _min, floor: [
         c for c in cands if c.prob >= floor])
     presence = {40.0 * i: pres for i, (_, pres, _) in enumerate(cases)}
-    monkeypatch.setattr(detect.facemesh, "presence", lambda _img, box, _pts: presence[box[0]])
+    monkeypatch.setattr(detect.facemesh, "first_pass",
+                        lambda _img, box, _pts: (np.zeros((468, 3)), presence[box[0]]))
     work = np.zeros((60, 400, 3), np.uint8)
     kept = {d.box[0] for d in detect.detect(work, 1.0, 400, 60)}
     assert kept == {40.0 * i for i, (_, _, keep) in enumerate(cases) if keep}

@@ -96,7 +96,8 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
     sure = False
     seen = _detect.levelled(turned)
     for det in _detect.detect(seen, scale, width, height, strict=quarter != 0):
-        pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points)
+        pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points,
+                                                      det.first_pass)
         if mesh is not None:
             roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
         else:
@@ -143,7 +144,7 @@ def _unturn(face: Face, quarter: int, width: int, height: int) -> Face:
         face,
         box=(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)),
         landmarks={k: point(x, y) for k, (x, y) in face.landmarks.items()},
-        roll=(roll + 180.0) % 360.0 - 180.0,
+        roll=_pose.wrap_degrees(roll),
     )
 
 

@@ -78,6 +78,8 @@ class Detection:
     box: tuple[float, float, float, float]  # left, top, width, height
     prob: float
     points: np.ndarray  # (5, 2) MTCNN points: eyes (viewer's left first), nose, mouth corners
+    # The Face Mesh's first pass on this face (mesh, presence logit), when detection ran it.
+    first_pass: tuple[np.ndarray, float] | None = None
 
 
 def working_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
@@ -137,12 +139,13 @@ def detect(work: np.ndarray, scale: float, orig_w: int, orig_h: int, strict: boo
         w, h = x2 - x1, y2 - y1
         if w < keep_from or h <= 0:
             continue
+        first = None
         if strict or cand.prob < VERIFY_BELOW:
-            need = MESH_MIN_PRESENCE if cand.prob >= MIN_PROBABILITY else RESCUE_PRESENCE
-            need = RESCUE_PRESENCE if strict else need
-            if facemesh.presence(work, (x1, y1, w, h), cand.points) < need:
+            sure = strict or cand.prob < MIN_PROBABILITY
+            first = facemesh.first_pass(work, (x1, y1, w, h), cand.points)
+            if first[1] < (RESCUE_PRESENCE if sure else MESH_MIN_PRESENCE):
                 continue
-        found.append(Detection((x1, y1, w, h), cand.prob, cand.points))
+        found.append(Detection((x1, y1, w, h), cand.prob, cand.points, first))
     # Largest area first; ties by position so the order never depends on the detector's.
     found.sort(key=lambda d: (-d.box[2] * d.box[3], d.box[0], d.box[1]))
     return found

@@ -125,29 +125,29 @@ def _eye_angle(left: np.ndarray, right: np.ndarray) -> float:
     return math.atan2(float(right[1] - left[1]), float(right[0] - left[0]))
 
 
-def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray
-        ) -> tuple[np.ndarray, float]:
-    """468 mesh points (x, y, z) in pixels of ``rgb`` for the face in ``box`` (left, top,
-    width, height) whose detector points (eyes first, viewer's left first) are ``points5``, and
-    the first crop's face-presence logit (what ``presence`` gives)."""
+def first_pass(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray
+               ) -> tuple[np.ndarray, float]:
+    """The mesh and face-presence logit of the detector's crop: the face in ``box`` (left, top,
+    width, height) whose detector points (eyes first, viewer's left first) are ``points5``. The
+    logit is a second opinion from a network trained on other data, used to confirm MTCNN's
+    doubtful faces; the mesh places ``fit``'s second crop."""
     left, top, w, h = box
     centre = (left + w / 2.0, top + h / 2.0)
-    mesh, flag = _run(rgb, centre, max(w, h) * CROP_SCALE, _eye_angle(points5[0], points5[1]))
+    return _run(rgb, centre, max(w, h) * CROP_SCALE, _eye_angle(points5[0], points5[1]))
+
+
+def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray,
+        first: tuple[np.ndarray, float] | None = None) -> tuple[np.ndarray, float]:
+    """468 mesh points (x, y, z) in pixels of ``rgb`` for the face in ``box`` with detector
+    points ``points5``, and the first crop's face-presence logit. ``first``: that crop's
+    ``first_pass``, when detection already ran it."""
+    mesh, flag = first if first is not None else first_pass(rgb, box, points5)
     oval = mesh[list(OVAL), :2]
     lo, hi = oval.min(axis=0), oval.max(axis=0)
     angle = _eye_angle(mesh[[33, 133], :2].mean(axis=0), mesh[[263, 362], :2].mean(axis=0))
     centre2 = (float(lo[0] + hi[0]) / 2.0, float(lo[1] + hi[1]) / 2.0)
     mesh, _ = _run(rgb, centre2, float(max(hi - lo)) * REFINE_SCALE, angle, mirrored=True)
     return mesh, flag
-
-
-def presence(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.ndarray
-             ) -> float:
-    """The mesh network's face-presence logit for one detector crop (first pass only): a second
-    opinion from a network trained on other data, used to confirm MTCNN's doubtful faces."""
-    left, top, w, h = box
-    centre = (left + w / 2.0, top + h / 2.0)
-    return _run(rgb, centre, max(w, h) * CROP_SCALE, _eye_angle(points5[0], points5[1]))[1]
 
 
 def to_rekognition(mesh: np.ndarray) -> dict[str, tuple[float, float]]:

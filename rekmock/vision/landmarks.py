@@ -161,15 +161,16 @@ def source() -> str:
 
 
 def fit(work: np.ndarray, gray: np.ndarray, box: tuple[float, float, float, float],
-        points5: np.ndarray
+        points5: np.ndarray, first: tuple[np.ndarray, float] | None = None
         ) -> tuple[np.ndarray, dict[str, tuple[float, float]], np.ndarray | None, float | None]:
     """68 (x, y) points, the 30 Rekognition landmarks, the 468-point mesh and its face-presence
     logit (None, None with the iBUG option), all in working-copy pixels, for a detected face
-    (``points5``: the detector's eyes, nose and mouth corners)."""
+    (``points5``: the detector's eyes, nose and mouth corners; ``first``: the mesh's first pass
+    on it, when detection ran it)."""
     if source() == "ibug68":
         pts68 = reconcile(fit68(gray, box), points5, box[3])
         return pts68, to_rekognition(pts68), None, None
     from . import facemesh
 
-    mesh, presence = facemesh.fit(work, box, points5)
+    mesh, presence = facemesh.fit(work, box, points5, first)
     return facemesh.to68(mesh), facemesh.to_rekognition(mesh), mesh, presence

@@ -57,7 +57,8 @@ _MODEL = np.array(
 )
 
 
-def _wrap(deg: float) -> float:
+def wrap_degrees(deg: float) -> float:
+    """An angle in degrees brought into [-180, 180)."""
     return float((deg + 180.0) % 360.0 - 180.0)
 
 
@@ -86,7 +87,7 @@ def estimate(pts68: np.ndarray, image_w: int, image_h: int) -> tuple[float, floa
     yaw = math.degrees(math.atan2(forward[0], -forward[2]))
     pitch = math.degrees(math.atan2(-forward[1], math.hypot(forward[0], forward[2])))
     roll = math.degrees(math.atan2(right[1], right[0]))
-    return _wrap(roll), _wrap(yaw), _wrap(pitch)
+    return wrap_degrees(roll), wrap_degrees(yaw), wrap_degrees(pitch)
 
 
 # Mirror pairs of mesh points (viewer-left, viewer-right): eyes, cheeks, brows, mouth, jaw, nose.
@@ -136,4 +137,4 @@ def mesh_pose(mesh: np.ndarray, points5: np.ndarray) -> tuple[float, float, floa
     magnitude = abs(raw_yaw) + YAW_GAIN * max(0.0, abs(raw_yaw) - YAW_GAIN_FROM)
     if magnitude >= TURNED:
         magnitude = max(magnitude, eye_spacing_yaw(points5))
-    return _wrap(roll), math.copysign(min(90.0, magnitude), raw_yaw), _wrap(pitch)
+    return wrap_degrees(roll), math.copysign(min(90.0, magnitude), raw_yaw), wrap_degrees(pitch)
