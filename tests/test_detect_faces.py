@@ -8,6 +8,7 @@ import math
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -181,6 +182,41 @@ def test_sideways_photo_without_exif_still_shows_its_face(
     match = client.compare_faces(SourceImage={"Bytes": photo("obama2.jpg")},
                                  TargetImage={"Bytes": _turned("obama.jpg", transpose)})
     assert match["FaceMatches"] and match["FaceMatches"][0]["Similarity"] > 99.0
+
+
+def _wrap(deg: float) -> float:
+    return (deg + 180.0) % 360.0 - 180.0
+
+
+@pytest.mark.parametrize(("name", "clockwise"), [
+    ("astronaut.png", 60.0),  # MTCNN levels her eyes at 21 degrees: the mesh must realign
+    ("astronaut.png", -55.0),  # a quarter turn the wrong way shows her 145 degrees off
+    ("astronaut.png", 160.0),  # found upside down: eyes levelled the wrong way round
+    ("obama2.jpg", 145.0),
+])
+def test_tilted_photo_reports_its_face_the_right_way_up(
+    client, name: str, clockwise: float
+) -> None:
+    """A photo turned by any angle, not only quarter turns: Roll is the upright Roll plus the
+    turn, and the points are the right way up in it (the mouth below the eyes along the face's
+    own down direction), as the service reports a tilted head."""
+    upright = client.detect_faces(Image={"Bytes": photo(name)})["FaceDetails"]
+    rgb = np.asarray(Image.open(io.BytesIO(photo(name))).convert("RGB"))
+    height, width = rgb.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), -clockwise, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    width, height = int(height * sin + width * cos), int(height * cos + width * sin)
+    turn[:, 2] += (width - rgb.shape[1]) / 2, (height - rgb.shape[0]) / 2
+    found = client.detect_faces(Image={"Bytes": _png(cv2.warpAffine(rgb, turn, (width, height)))})[
+        "FaceDetails"]
+    assert len(found) == len(upright) == 1
+    roll = found[0]["Pose"]["Roll"]
+    assert abs(_wrap(roll - upright[0]["Pose"]["Roll"] - clockwise)) < 8.0
+    marks = {m["Type"]: (m["X"] * width, m["Y"] * height) for m in found[0]["Landmarks"]}
+    eyes = np.mean([marks["eyeLeft"], marks["eyeRight"]], axis=0)
+    mouth = np.mean([marks["mouthLeft"], marks["mouthRight"]], axis=0)
+    down = math.degrees(math.atan2(mouth[1] - eyes[1], mouth[0] - eyes[0]))
+    assert abs(_wrap(down - 90.0 - roll)) < 15.0
 
 
 def test_turned_photo_without_a_face_stays_without(client) -> None:

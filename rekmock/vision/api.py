@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from . import attributes as _attributes
 from . import detect as _detect
 from . import disk_cache as _disk
 from . import embedding as _embedding
+from . import facemesh as _facemesh
 from . import image_quality as _quality
 from . import landmarks as _landmarks
 from . import pose as _pose
@@ -81,11 +83,12 @@ def _context(
 
 
 def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
-           ) -> tuple[list[Face], list[FaceContext], bool]:
+           ) -> tuple[list[Face], list[FaceContext], bool, float]:
     """Faces of a working copy turned ``quarter`` times 90 degrees counter-clockwise, in that
-    turned frame (pixels of the equally turned original image, of ``size`` width x height), and
-    whether one of them is sure: the Face Mesh is sure of it and it stands upright (always, with
-    the iBUG option). In a turned frame only faces upright in it are kept."""
+    turned frame (pixels of the equally turned original image, of ``size`` width x height),
+    whether one of them is sure (the Face Mesh is sure of it and it stands upright; always, with
+    the iBUG option), and the highest face-presence logit the mesh gave a face it checked. In a
+    turned frame only faces upright in it are kept."""
     import cv2
 
     turned = np.ascontiguousarray(np.rot90(work, quarter))
@@ -94,10 +97,16 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
     faces: list[Face] = []
     contexts: list[FaceContext] = []
     sure = False
+    surest = -math.inf
     seen = _detect.levelled(turned)
     for det in _detect.detect(seen, scale, width, height, strict=quarter != 0):
-        pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points,
-                                                      det.first_pass)
+        first = det.first_pass
+        pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points, first)
+        over = None if presence is None else _facemesh.turned_over(seen, det.box, det.points,
+                                                                    presence)
+        if over is not None:  # fit the face the right way up
+            first = over
+            pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points, first)
         if mesh is not None:
             roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
         else:
@@ -106,6 +115,8 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
         if quarter and not upright:
             continue
         sure = sure or presence is None or (presence >= _detect.RESCUE_PRESENCE and upright)
+        if first is not None:
+            surest = max(surest, first[1])
         brightness, sharpness = _quality.measure(gray, pts68)
         left, top, bw, bh = det.box
         faces.append(
@@ -123,7 +134,7 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
         ctx = _context(turned, gray, det, pts68, (roll, yaw, pitch))
         ctx.quarter = quarter
         contexts.append(ctx)
-    return faces, contexts, sure
+    return faces, contexts, sure, surest
 
 
 def _unturn(face: Face, quarter: int, width: int, height: int) -> Face:
@@ -150,19 +161,26 @@ def _unturn(face: Face, quarter: int, width: int, height: int) -> Face:
 
 def _compute(rgb: np.ndarray) -> ImageAnalysis:
     """Faces of an upright image. When the Face Mesh is sure of no upright face (none found, or
-    only doubtful ones: 3 of 234 real photos with faces), the image is also searched turned a
-    quarter each way: the service finds the faces of a sideways photo that has no EXIF
-    orientation, and reports them where they lie, with their Roll near +-90. Faces found so
-    replace the doubtful upright ones (MTCNN takes some sideways faces for upright ones)."""
+    only doubtful or strongly tilted ones: 3 of 234 real photos with faces), the image is also
+    searched turned a quarter each way and upside down: the service finds the faces of a
+    sideways photo that has no EXIF orientation, and reports them where they lie, with their
+    Roll near +-90. The turn whose faces the mesh is surest of replaces the doubtful upright
+    faces (MTCNN takes some sideways faces for upright ones). The search goes on past a turn
+    with faces unless the mesh is very sure of one: a head tilted 135 degrees is 45 degrees off
+    upright in one turn and 45 degrees off upside down in the other, where MTCNN and the mesh
+    can still take it for a face (logit up to 12, against 26-42 the right way up)."""
     height, width = rgb.shape[:2]
     work, scale = _detect.working_copy(rgb)
-    faces, contexts, sure = _frame(work, scale, (width, height), 0)
+    faces, contexts, sure, _ = _frame(work, scale, (width, height), 0)
+    best = -math.inf
     for quarter in () if sure else SIDEWAYS:
         size = (width, height) if quarter == 2 else (height, width)
-        turned, turned_contexts, _ = _frame(work, scale, size, quarter)
-        if turned:
+        turned, turned_contexts, _, surest = _frame(work, scale, size, quarter)
+        if turned and surest > best:
+            best = surest
             faces = [_unturn(f, quarter, width, height) for f in turned]
             contexts = turned_contexts
+        if best >= _facemesh.SURE_UPRIGHT:  # no face the wrong way up scores that
             break
     return ImageAnalysis(
         width=width,
