@@ -100,6 +100,7 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
     by_size: dict[tuple[int, int], list[bool]] = {b: [] for b in SIZE_BINS}
     by_yaw: dict[tuple[int, int], list[bool]] = {b: [] for b in YAW_BINS}
     confs: list[float] = []
+    unmatched: list[str] = []
     eye_err: list[float] = []
     pose_err: dict[str, list[float]] = {"|yaw|": [], "pitch": [], "|roll|": []}
     yaw_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
@@ -121,6 +122,8 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
         s["ious"] += [v for _, _, v in matches]
         matched_g = {j: i for i, j, _ in matches}
         confs += [result.faces[i].confidence for i, _, _ in matches]
+        unmatched += [f"{name} [{', '.join(f'{v:.0f}' for v in f.box)}] {f.confidence:.1f}"
+                      for i, f in enumerate(result.faces) if i not in matched_g.values()]
         for j, g in enumerate(gts):
             for lo, hi in SIZE_BINS:
                 if lo <= g[2] < hi:
@@ -164,6 +167,10 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
             f"- {prefix}__: recall {pct(s['match'], s['lab'])}, "
             f"precision {pct(s['match'], s['det'])}, mean IoU of matches {np.mean(s['ious']):.3f}"
         )
+    print(f"- detections that match no label ({len(unmatched)}; AFW leaves some background faces "
+          "unlabelled, so look at them): box [left, top, width, height] px, Confidence")
+    for line in unmatched:
+        print(f"  - {line}")
     big = [hit for (lo, _), hits in by_size.items() if lo >= 40 for hit in hits]
     print(f"- recall for faces >= 40 px wide: {_rate(big)}; by width: " + ", ".join(
         f"{lo}-{hi if hi < 10**6 else ''} px {_rate(h)}" for (lo, hi), h in by_size.items()))
