@@ -102,6 +102,7 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
     confs: list[float] = []
     unmatched: list[str] = []
     eye_err: list[float] = []
+    eye_err_sunglasses: list[bool] = []  # rekmock's own Sunglasses on the face
     pose_err: dict[str, list[float]] = {"|yaw|": [], "pitch": [], "|roll|": []}
     yaw_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
     eye_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
@@ -147,6 +148,7 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
                     e1 = math.dist(face.landmarks["eyeLeft"], label[0])
                     e2 = math.dist(face.landmarks["eyeRight"], label[1])
                     eye_err.append((e1 + e2) / 2.0 / iod)
+                    eye_err_sunglasses.append(result.attributes(matched_g[j]).sunglasses[0])
                     for lo, hi in YAW_BINS:
                         if lo <= abs(yaw_label) < hi:
                             eye_by_bin[(lo, hi)].append(eye_err[-1])
@@ -185,6 +187,12 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
             f"{lo}-{min(hi - 1, 105)} deg {np.mean(e):.3f} (n={len(e)})"
             for (lo, hi), e in eye_by_bin.items() if e)
     )
+    hidden = np.array(eye_err_sunglasses)
+    errors = np.array(eye_err)
+    print(f"  (faces in sunglasses, as rekmock reads them, whose labels are guesses: mean "
+          f"{errors[hidden].mean():.3f} (n={hidden.sum()}); the others: mean "
+          f"{errors[~hidden].mean():.3f}, median {np.median(errors[~hidden]):.3f} "
+          f"(n={(~hidden).sum()}))")
     for kind, errs in pose_err.items():
         print(f"- {kind} error: mean {np.mean(errs):.1f} deg, median {np.median(errs):.1f} deg "
               f"(n={len(errs)})")
