@@ -172,16 +172,17 @@ def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.nda
     second pass is repeated while it still turns the crop by ``REALIGN_DEGREES`` or more. On
     the labelled and recorded photos it never is: their figures are unchanged."""
     mesh, flag = first if first is not None else first_pass(rgb, box, points5)
-    used = _eye_angle(points5[0], points5[1])
-    for run in range(MAX_REFINES):
-        angle = _eye_angle(mesh[[33, 133], :2].mean(axis=0), mesh[[263, 362], :2].mean(axis=0))
-        if run and abs(math.remainder(angle - used, math.tau)) < math.radians(REALIGN_DEGREES):
+    angle: float | None = None  # of the last second-pass crop
+    for _ in range(MAX_REFINES):
+        level = _eye_angle(mesh[[33, 133], :2].mean(axis=0), mesh[[263, 362], :2].mean(axis=0))
+        if angle is not None and (abs(math.remainder(level - angle, math.tau))
+                                  < math.radians(REALIGN_DEGREES)):
             break
+        angle = level
         oval = mesh[list(OVAL), :2]
         lo, hi = oval.min(axis=0), oval.max(axis=0)
         centre = (float(lo[0] + hi[0]) / 2.0, float(lo[1] + hi[1]) / 2.0)
         mesh, _ = _run(rgb, centre, float(max(hi - lo)) * REFINE_SCALE, angle, mirrored=True)
-        used = angle
     return mesh, flag
 
 
