@@ -9,7 +9,8 @@ Scoring follows DATA_DIR/README.md: detection recall/precision (IoU >= 0.5, gree
 first) for afw__ and dlib__ photos and recall for labelled faces >= 40 px wide; detections on
 non-face photos; verification true/false match rates at Similarity 80 (CompareFaces through
 boto3 against the mock) with median Similarity per kind; eye landmark error over inter-ocular
-distance and |Yaw| mean absolute error on AFW; the pillow__hopper orientation check; median timings.
+distance and |Yaw| mean absolute error on AFW; the pillow__hopper orientation check; Roll of
+photos turned by any angle; median timings.
 Also recall by face width and by AFW |yaw| label, precision over all photos, pitch/roll error on
 AFW, and landmarks (per group) and pose against the real service's recorded DetectFaces answers.
 """
@@ -377,6 +378,52 @@ def orientation(root: Path) -> None:
     )
 
 
+TILTS = (45, 90, 135, 180, -135, -90, -45)  # degrees clockwise
+TILT_TOLERANCE = 10.0  # degrees of Roll
+TILT_SIDE = 640  # px, longest side of a photo before it is turned
+
+
+def tilted(root: Path) -> None:
+    """Every other one-face verification photo, at most ``TILT_SIDE`` px, turned by each of
+    ``TILTS`` on a larger black canvas, with no EXIF: the face must come back with the upright
+    Roll plus the turn."""
+    import cv2
+
+    right = missed = total = 0
+    wrong: list[str] = []
+    for path in sorted((root / "verification" / "images").glob("*/*"))[::2]:
+        try:
+            key, rgb = load(path)
+        except OSError:  # a WebP stored as .jpg (the service refuses it too)
+            continue
+        shrink = min(1.0, TILT_SIDE / max(rgb.shape[:2]))
+        rgb = cv2.resize(rgb, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+        key = f"{key}:{shrink}"
+        upright = analyze(key, rgb).faces
+        if len(upright) != 1:
+            continue
+        height, width = rgb.shape[:2]
+        for degrees in TILTS:
+            turn = cv2.getRotationMatrix2D((width / 2, height / 2), -degrees, 1.0)
+            cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+            size = (int(height * sin + width * cos), int(height * cos + width * sin))
+            turn[:, 2] += ((size[0] - width) / 2, (size[1] - height) / 2)
+            turned = np.ascontiguousarray(cv2.warpAffine(rgb, turn, size))
+            faces = analyze(f"{key}:{degrees}", turned).faces
+            total += 1
+            if not faces:
+                missed += 1
+                continue
+            off = (faces[0].roll - upright[0].roll - degrees + 180.0) % 360.0 - 180.0
+            right += abs(off) <= TILT_TOLERANCE
+            if abs(off) > TILT_TOLERANCE:
+                wrong.append(f"{path.name} {degrees:+d}: {off:+.0f}")
+    print(f"## Tilted photos (verification photos of at most {TILT_SIDE} px turned 45-180 "
+          "degrees each way, no EXIF)")
+    print(f"- Roll within {TILT_TOLERANCE:.0f} degrees of the upright Roll plus the turn: "
+          f"{pct(right, total)}; no face found: {missed}; off: {', '.join(wrong) or 'none'}")
+
+
 def timed_fresh(key: str, rgb: np.ndarray, runs: int, descriptor: bool = False
                 ) -> dict[str, list[float]]:
     """Seconds for analyze on first sight (cache cleared each run), then, for a photo with one
@@ -460,6 +507,7 @@ def main() -> None:
         return
     verification(root, timings)
     orientation(root)
+    tilted(root)
     speed(root, timings)
     print(f"(total {time.perf_counter() - t0:.0f} s)")
 
