@@ -100,13 +100,8 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
     surest = -math.inf
     seen = _detect.levelled(turned)
     for det in _detect.detect(seen, scale, width, height, strict=quarter != 0):
-        first = det.first_pass
-        pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points, first)
-        over = None if presence is None else _facemesh.turned_over(seen, det.box, det.points,
-                                                                    presence)
-        if over is not None:  # fit the face the right way up
-            first = over
-            pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points, first)
+        pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points,
+                                                      det.first_pass)
         if mesh is not None:
             roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
         else:
@@ -115,8 +110,10 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
         if quarter and not upright:
             continue
         sure = sure or presence is None or (presence >= _detect.RESCUE_PRESENCE and upright)
-        if first is not None:
-            surest = max(surest, first[1])
+        # With the iBUG option only detection's check of the face gives a logit.
+        checked = det.first_pass[1] if presence is None and det.first_pass else presence
+        if checked is not None:
+            surest = max(surest, checked)
         brightness, sharpness = _quality.measure(gray, pts68)
         left, top, bw, bh = det.box
         faces.append(

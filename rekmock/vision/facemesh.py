@@ -170,8 +170,13 @@ def fit(rgb: np.ndarray, box: tuple[float, float, float, float], points5: np.nda
     degrees off on a strongly tilted head (a photo turned 60 degrees: eyes at 21 degrees), and
     the mesh of a crop that far off under-reads the tilt (43 instead of 63 degrees), so the
     second pass is repeated while it still turns the crop by ``REALIGN_DEGREES`` or more. On
-    the labelled and recorded photos it never is: their figures are unchanged."""
+    the labelled and recorded photos it never is: their figures are unchanged. A face upside
+    down in the first crop (``turned_over``) is fitted from that crop turned over, and the
+    logit returned is the turned crop's."""
     mesh, flag = first if first is not None else first_pass(rgb, box, points5)
+    over = turned_over(rgb, box, points5, flag)
+    if over is not None:
+        mesh, flag = over
     angle: float | None = None  # of the last second-pass crop
     for _ in range(MAX_REFINES):
         level = _eye_angle(mesh[[33, 133], :2].mean(axis=0), mesh[[263, 362], :2].mean(axis=0))
