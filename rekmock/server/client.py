@@ -15,7 +15,8 @@ from ..defaults import (
     DIFFERENT_PERSON_SIMILARITY,
     SAME_PERSON_SIMILARITY,
 )
-from .control_api import API_PREFIX, JsonDict
+from .control_api import API_PREFIX
+from .control_schema import JsonDict
 
 
 class ControlError(Exception):

@@ -33,13 +33,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-import jsonschema
 from moto.core import DEFAULT_ACCOUNT_ID
 from werkzeug.wrappers import Request
 
 from .. import __version__
 from ..backend.backends import reset_all
-from ..backend.scripts import ImageSource, image_source
 from ..defaults import (
     CELEBRITY_MATCH_CONFIDENCE,
     DIFFERENT_PERSON_SIMILARITY,
@@ -48,51 +46,22 @@ from ..defaults import (
 from ..errors import RekognitionError
 from ..faces import intake
 from ..scripting import GENDERS, RekognitionState
+from .control_schema import (
+    FACE_INDEX,
+    IMAGE,
+    NON_EMPTY,
+    PERCENT,
+    BadRequest,
+    JsonDict,
+    body_schema,
+    check,
+    image_of,
+)
+from .control_video import VIDEO_ENDPOINTS, VIDEO_SCHEMAS
 
 API_PREFIX = "/rekmock-api"
 log = logging.getLogger("rekmock.server")
 
-JsonDict = dict[str, Any]
-
-
-class BadRequest(Exception):
-    """A control request the API refuses (answered with 400 and this message)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Request bodies, as JSON Schemas. A "message" says what a value must be when it is not.
-
-_BASE64 = {"type": "string", "minLength": 4, "pattern": "^[A-Za-z0-9+/]+={0,2}$"}
-_S3_LOCATION = {
-    "type": "object",
-    "properties": {"Bucket": {"type": "string", "minLength": 1},
-                   "Name": {"type": "string", "minLength": 1}},
-    "required": ["Bucket", "Name"],
-}
-IMAGE: dict[str, Any] = {
-    "message": 'base64 bytes, {"Bytes": base64} or {"Bucket": ..., "Name": ...}',
-    "oneOf": [
-        _BASE64,
-        {"type": "object", "properties": {"Bytes": _BASE64}, "required": ["Bytes"],
-         "additionalProperties": False},
-        {"type": "object", "properties": {"S3Object": _S3_LOCATION}, "required": ["S3Object"],
-         "additionalProperties": False},
-        {**_S3_LOCATION, "not": {"anyOf": [{"required": ["Bytes"]}, {"required": ["S3Object"]}]}},
-    ],
-}
-FACE_INDEX: dict[str, Any] = {"type": "integer", "minimum": 0, "message": "a non-negative integer"}
-PERCENT: dict[str, Any] = {
-    "type": "number", "minimum": 0, "maximum": 100, "message": "a percentage, 0..100"
-}
-NON_EMPTY: dict[str, Any] = {"type": "string", "minLength": 1, "message": "a non-empty string"}
-
-
-def body_schema(
-    required: dict[str, Any], optional: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An endpoint's body: these members (``required`` must be there), no others."""
-    return {"type": "object", "properties": {**required, **(optional or {})},
-            "required": list(required), "additionalProperties": False}
 
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -114,47 +83,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "reset": body_schema({}),
 }
 SCHEMAS["different-person"] = SCHEMAS["same-person"]
-
-
-def _explain(error: jsonschema.ValidationError) -> str:
-    """One clear sentence for a schema violation."""
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    if error.validator == "required":
-        missing = [k for k in schema.get("required", ()) if k not in instance]
-        return f"missing field(s): {', '.join(missing)}"
-    if error.validator == "additionalProperties":
-        known = list(schema.get("properties", {}))
-        unknown = sorted(set(instance) - set(known))
-        return f"unknown field(s): {', '.join(unknown)}; expected {', '.join(known)}"
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    where = where.lstrip(".") or "body"
-    if "message" in schema:
-        return f"{where} must be {schema['message']}"
-    return f"{where}: {error.message}"
+SCHEMAS.update(VIDEO_SCHEMAS)  # stored video and Face Liveness: control_video
 
 
 def checked(endpoint: str, body: Any) -> JsonDict:
     """``body`` if it fits the endpoint's schema, else BadRequest saying why."""
-    if not isinstance(body, dict):
-        raise BadRequest("request body must be a JSON object")
     schema = SCHEMAS.get(endpoint)
     if schema is None:  # a bug: every endpoint has a schema (tests/test_control_api.py)
         raise RuntimeError(f"no request schema for {endpoint}")
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.path])
-    if errors:
-        raise BadRequest(_explain(errors[0]))
-    return body
+    return check(schema, body)
 
 
 # ---------------------------------------------------------------------------------------------
 # Server side: checked JSON in, RekognitionState call, JSON out.
-
-
-def image_of(value: Any) -> ImageSource:
-    """A checked control-API image: its bytes (from base64) or its S3 (bucket, name)."""
-    return image_source(value, base64_strings=True)
 
 
 def _photo_bytes(value: Any, what: str, account_id: str) -> bytes:
@@ -225,6 +166,7 @@ ENDPOINTS: dict[str, Callable[[JsonDict, str], JsonDict]] = {
     "add-celebrity": add_celebrity,
     "set-celebrity": set_celebrity,
     "reset": reset,
+    **VIDEO_ENDPOINTS,
 }
 
 
@@ -285,9 +227,3 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     )
     return [payload]
 
-
-# Stored video and Face Liveness endpoints (issue 12) live in their own module.
-from .control_video import VIDEO_ENDPOINTS, VIDEO_SCHEMAS  # noqa: E402
-
-ENDPOINTS.update(VIDEO_ENDPOINTS)
-SCHEMAS.update(VIDEO_SCHEMAS)

@@ -1,4 +1,5 @@
-"""Control API endpoints for stored video and Face Liveness (mounted by ``control_api``).
+"""Control API endpoints for stored video and Face Liveness (mounted by ``control_api``; the
+shared pieces come from ``control_schema``).
 
 ::
 
@@ -16,8 +17,6 @@
 Videos and liveness images are base64 bytes, ``{"Bytes": base64}`` or an S3 location (read from
 moto's S3 when the request arrives), like the other endpoints' images. Bodies are checked by the
 JSON Schemas in ``VIDEO_SCHEMAS`` (merged into ``control_api.SCHEMAS``) before a handler runs.
-
-(issue 8's port of issue 12's module onto the schema-checked control API.)
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from ..defaults import CELEBRITY_MATCH_CONFIDENCE, SAME_PERSON_SIMILARITY
 from ..errors import RekognitionError
 from ..faces import intake
 from ..scripting import RekognitionState
-from .control_api import (
+from .control_schema import (
     FACE_INDEX,
     IMAGE,
     NON_EMPTY,
