@@ -196,7 +196,7 @@ def test_face_search_end_to_end_with_sns_and_sqs(client: Any, s3: Any) -> None:
     assert stamps == sorted(stamps)
     seen: dict[int, set[str]] = {}
     for p in persons:
-        assert p["FaceMatches"], "only persons matching the collection are listed"
+        assert p["FaceMatches"], "both people are in the collection"
         best = p["FaceMatches"][0]
         assert best["Similarity"] >= 80.0
         seen.setdefault(p["Person"]["Index"], set()).add(best["Face"]["FaceId"])
@@ -210,11 +210,29 @@ def test_face_search_end_to_end_with_sns_and_sqs(client: Any, s3: Any) -> None:
         p["Person"]["Index"] for p in persons)
 
 
+def test_face_search_lists_people_who_match_nobody(client: Any, s3: Any) -> None:
+    """Every person the video shows is listed; one whose face matches nothing in the collection
+    has ``FaceMatches: []`` (aws-cli's get-face-search example: Person 0 unmatched at 467 ms,
+    Person 1 matched at 967 ms)."""
+    ids = index_photos(client, ("obama2.jpg",), collection="obama")
+    job = client.start_face_search(Video=upload(s3, CLIP), CollectionId="obama")["JobId"]
+    persons, _ = pages(client.get_face_search, "Persons", JobId=job)
+    matched = {p["Person"]["Index"] for p in persons if p["FaceMatches"]}
+    unmatched = {p["Person"]["Index"] for p in persons if not p["FaceMatches"]}
+    assert matched == {0} and unmatched == {1}  # Obama is person 0, Biden person 1
+    assert {m["Face"]["FaceId"] for p in persons for m in p["FaceMatches"]} == {ids["obama2.jpg"]}
+    biden = [p for p in persons if p["Person"]["Index"] == 1]
+    assert all(p["FaceMatches"] == [] and p["Person"]["Face"]["Confidence"] > 90 for p in biden)
+    assert BIDEN_IN <= biden[0]["Timestamp"] and biden[-1]["Timestamp"] < BIDEN_OUT
+
+
 def test_face_search_threshold_and_missing_collection(client: Any, s3: Any) -> None:
     index_photos(client, ("hopper.jpg",), collection="strangers")
     video = upload(s3, CLIP)
     job = client.start_face_search(Video=video, CollectionId="strangers")["JobId"]
-    assert client.get_face_search(JobId=job)["Persons"] == []
+    persons = client.get_face_search(JobId=job)["Persons"]
+    assert persons and all(p["FaceMatches"] == [] for p in persons)
+    assert {p["Person"]["Index"] for p in persons} == {0, 1}
     with pytest.raises(ClientError) as exc:
         client.start_face_search(Video=video, CollectionId="nope")
     assert error_code(exc) == "ResourceNotFoundException"

@@ -204,9 +204,7 @@ def _searches(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dic
     for timestamp, face, index in tracked(ctx, frames):
         hits = coll.search(face.descriptor(), face.refs, face.index, threshold,
                            MAX_FACE_MATCHES, ctx.scripts)
-        if not hits:
-            continue
-        out.append({
+        out.append({  # every person seen; one who matches nobody has FaceMatches: []
             "Timestamp": timestamp,
             "Person": {"Index": index, "Face": face.detail()},
             "FaceMatches": [{"Similarity": s, "Face": f} for s, f in hits],
