@@ -12,6 +12,7 @@ import gzip
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import threading
@@ -38,6 +39,8 @@ from .test_server import ServerProcess
 pytestmark = pytest.mark.server
 
 JSON_11 = "application/x-amz-json-1.1"
+SIGNED = ("AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/rekognition/aws4_request, "
+          "SignedHeaders=host, Signature=0")
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +55,16 @@ def port(server: ServerProcess) -> int:
 
 def request(server: ServerProcess, path: str = "/", body: bytes = b"{}",
             headers: dict[str, str] | None = None, host: str | None = None,
-            method: str = "POST", target: str | None = "ListCollections") -> tuple[int, Any, Any]:
+            method: str = "POST", target: str | None = "ListCollections",
+            signed: bool = True) -> tuple[int, Any, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port(server), timeout=30)
     try:
         conn.putrequest(method, path, skip_host=host is not None, skip_accept_encoding=True)
         if host is not None:
             conn.putheader("Host", host)
-        sent = {"Content-Type": JSON_11, "Content-Length": str(len(body)),
-                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/"
-                                 "rekognition/aws4_request, SignedHeaders=host, Signature=0"}
+        sent = {"Content-Type": JSON_11, "Content-Length": str(len(body))}
+        if signed:
+            sent["Authorization"] = SIGNED
         if target:
             sent["X-Amz-Target"] = f"RekognitionService.{target}"
         sent.update(headers or {})
@@ -84,7 +88,13 @@ def raw_exchange(server: ServerProcess, data: bytes, half_close: bool = False) -
         sock.sendall(data)
         if half_close:
             sock.shutdown(socket.SHUT_WR)
-        return sock.recv(4096)
+        answer = b""
+        while not answer.endswith(b"}"):  # every answer here is JSON, sent before the close
+            data = sock.recv(4096)
+            if not data:
+                break
+            answer += data
+        return answer
 
 
 # 4 and 5, served.
@@ -125,6 +135,8 @@ def test_oversized_bodies_are_refused_unread(srv: ServerProcess, path: str) -> N
             "\r\n\r\n").encode()
     answer = raw_exchange(srv, head + b"x" * 1_000_000)
     assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b'"RequestEntityTooLargeException"' in answer or path != "/"
+    assert b"exceeds the limit" in answer
     assert rss_mb(srv) - before < 50
 
 
@@ -142,6 +154,7 @@ def test_chunked_bodies(srv: ServerProcess) -> None:
                b"ListCollections\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFF\r\nabc")
     answer = raw_exchange(srv, hostile, half_close=True)
     assert answer.split(b" ")[1] in (b"400", b"413")
+    assert b'"SerializationException"' in answer or b'"RequestEntityTooLargeException"' in answer
     time.sleep(1.0)
     assert rss_mb(srv) - before < 2 * MAX_REQUEST_BYTES / 2**20
     body = json.dumps({"CollectionId": "chunked"}).encode()
@@ -149,7 +162,70 @@ def test_chunked_bodies(srv: ServerProcess) -> None:
             b"CreateCollection\r\nContent-Type: application/x-amz-json-1.1\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
-    assert raw_exchange(srv, fine).startswith(b"HTTP/1.1 200 ")
+    head, _, answer = raw_exchange(srv, fine).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(answer)["CollectionArn"].endswith(":collection/chunked")
+
+
+# Routing: a request is Rekognition's when X-Amz-Target says so, whatever else it carries.
+@pytest.mark.parametrize(("name", "extra", "host"), [
+    ("unsigned", {}, "localhost:4566"),
+    ("signed-for-s3", {"Authorization": SIGNED.replace("/rekognition/", "/s3/")}, None),
+    ("text-plain", {"Content-Type": "text/plain"}, None),
+    ("form", {"Content-Type": "application/x-www-form-urlencoded"}, "s3.localhost"),
+])
+def test_rekognition_target_reaches_rekognition(srv: ServerProcess, name: str,
+                                                extra: dict[str, str], host: str | None) -> None:
+    body = json.dumps({"CollectionId": name}).encode()
+    status, doc, headers = request(srv, body=body, target="CreateCollection", signed=False,
+                                   headers=extra, host=host)
+    assert status == 200, doc
+    assert doc["CollectionArn"] == f"aws:rekognition:us-east-1:123456789012:collection/{name}"
+    assert doc["StatusCode"] == 200 and doc["FaceModelVersion"] == "7.0"
+    assert headers["Content-Type"] == JSON_11
+
+
+def test_unplaceable_unsigned_target_gets_an_aws_error(srv: ServerProcess) -> None:
+    """An unsigned JSON call moto cannot place is not S3's: AWS's answer to unsigned calls."""
+    status, doc, headers = request(srv, target=None, signed=False,
+                                   headers={"X-Amz-Target": "NoSuchService_20200101.DoIt"})
+    assert (status, doc) == (403, {"__type": "MissingAuthenticationTokenException",
+                                   "message": "Missing Authentication Token"})
+    assert headers["Content-Type"] == JSON_11
+    assert "ListAllMyBucketsResult" not in json.dumps(doc)
+
+
+# Answers on the wire: the service's headers, and CORS only for the page's own origin.
+def test_served_answers_carry_the_services_headers(srv: ServerProcess) -> None:
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    ok = request(srv)
+    failed = request(srv, body=b'{"CollectionId": "nope"}', target="DescribeCollection")
+    assert (ok[0], ok[1]) == (200, {"CollectionIds": ok[1]["CollectionIds"],
+                                    "FaceModelVersions": ok[1]["FaceModelVersions"]})
+    assert (failed[0], failed[1]["__type"]) == (400, "ResourceNotFoundException")
+    for _, _, headers in (ok, failed):
+        assert headers["Content-Type"] == JSON_11
+        assert uuid.fullmatch(headers["x-amzn-RequestId"])
+        assert headers.get("status") is None
+        assert not [h for h in headers if h.lower().startswith("access-control-")]
+
+
+def test_cors_is_granted_to_the_pages_own_origin_only(srv: ServerProcess) -> None:
+    page = "http://localhost:3000"
+    status, doc, headers = request(srv, headers={"Origin": page})
+    assert status == 200 and "CollectionIds" in doc
+    assert headers["Access-Control-Allow-Origin"] == page and headers["Vary"] == "Origin"
+    assert "x-amzn-RequestId" in headers["Access-Control-Expose-Headers"]
+    status, doc, headers = request(srv, "/", b"", {
+        "Origin": page, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-amz-target,content-type"}, method="OPTIONS",
+        target=None, signed=False)
+    assert (status, doc) == (200, {})
+    assert headers["Access-Control-Allow-Origin"] == page
+    assert headers["Access-Control-Allow-Headers"] == "x-amz-target,content-type"
+    assert headers["Access-Control-Allow-Methods"] == "POST"
+    listed = request(srv)[1]["CollectionIds"]
+    assert request(srv, headers={"Origin": page})[1]["CollectionIds"] == listed  # ran nothing
 
 
 # 15. Connections are bounded: idle ones hold no more than MAX_CONNECTIONS threads.
@@ -168,7 +244,8 @@ def test_connections_are_bounded(srv: ServerProcess) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and request(srv)[0] != 200:
         time.sleep(0.1)
-    assert request(srv)[0] == 200
+    status, doc, _ = request(srv)
+    assert status == 200 and isinstance(doc["CollectionIds"], list)
 
 
 
@@ -202,7 +279,8 @@ def test_foreign_host_names_are_refused(srv: ServerProcess, host: str) -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST:1", "[::1]:5000"])
 def test_loopback_host_names_are_served(srv: ServerProcess, host: str) -> None:
-    assert request(srv, host=host)[0] == 200
+    status, doc, _ = request(srv, host=host)
+    assert status == 200 and isinstance(doc["CollectionIds"], list)
 
 
 def test_cross_origin_requests_are_refused(srv: ServerProcess) -> None:
@@ -220,7 +298,7 @@ def test_cross_origin_requests_are_refused(srv: ServerProcess) -> None:
                            {"Sec-Fetch-Site": "cross-site"}, target=None)
     assert status == 403
     same = {"Origin": srv.url}
-    assert request(srv, "/rekmock-api/reset", b"{}", same, target=None)[0] == 200
+    assert request(srv, "/rekmock-api/reset", b"{}", same, target=None)[:2] == (200, {})
 
 
 # 14. SIGTERM stops the server within a few seconds whatever the clients do.

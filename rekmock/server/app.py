@@ -56,6 +56,10 @@ SOCKET_TIMEOUT = 20.0  # seconds a connection may stay silent (idle keep-alive o
 STOP_GRACE = 5.0  # seconds requests in flight get to finish when the server stops
 CUT_WAIT = 1.0  # seconds the workers of cut connections get to finish their last log line
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+PREFLIGHT_MAX_AGE = 600  # seconds a browser may keep a granted preflight
+# Response headers a page's SDK reads (the JS SDK's request id and error type).
+EXPOSED_HEADERS = "x-amzn-RequestId, x-amzn-ErrorType, x-amz-request-id, x-amz-id-2, ETag"
+_JSON_11 = "application/x-amz-json-1.1"
 _CHUNK = 64 * 1024
 _BUSY = ("503 Service Unavailable", "ThrottlingException",
          "Too many large requests in flight; retry later")
@@ -182,10 +186,16 @@ class MemoryBudget:
 
 
 @functools.cache
+def _target_prefix() -> str:
+    """``RekognitionService.``: what every Rekognition ``X-Amz-Target`` starts with."""
+    return str(service_model().metadata["targetPrefix"]) + "."
+
+
+@functools.cache
 def _images_of(target: str) -> int:
     """How many images a Rekognition operation's request carries (CompareFaces: two)."""
     model = service_model()
-    prefix = model.metadata["targetPrefix"] + "."
+    prefix = _target_prefix()
     name = target[len(prefix):] if target.startswith(prefix) else ""
     if name not in model.operation_names:
         return 0
@@ -283,6 +293,34 @@ class RekmockApp:
             return _TOO_LARGE
         return None
 
+    def route(self, environ: Environ) -> Callable[[Environ, Any], Iterable[bytes]]:
+        """The app that answers a request: Rekognition's whenever ``X-Amz-Target`` names it.
+
+        moto finds a request's service from its SigV4 credential scope and, for an unsigned
+        request, guesses from the body and path, falling back to S3 (presigned and anonymous S3
+        requests are unsigned). A JSON request is named by its target alone, signed or not, so
+        it never goes to another service; an unsigned target that moto cannot place gets the
+        answer AWS gives unsigned requests, not S3's."""
+        from moto.moto_server.werkzeug_app import UNSIGNED_REQUESTS
+
+        target = environ.get("HTTP_X_AMZ_TARGET") or ""
+        if target.startswith(_target_prefix()):
+            return self._rekognition_app()
+        if target and not environ.get("HTTP_AUTHORIZATION") and (
+                target.split(".", 1)[0] not in UNSIGNED_REQUESTS):
+            return _error_app("403 Forbidden", "MissingAuthenticationTokenException",
+                              "Missing Authentication Token")
+        return self.moto
+
+    def _rekognition_app(self) -> Any:
+        """moto's Rekognition app (built once, as moto's dispatcher builds it)."""
+        with self.moto.lock:
+            app = self.moto.app_instances.get("rekognition")
+            if app is None:
+                app = self.moto.create_app("rekognition")
+                self.moto.app_instances["rekognition"] = app
+        return app
+
     @staticmethod
     def dechunk(environ: Environ) -> tuple[str, str, str] | None:
         """Read a chunked body (up to the limit) so what runs next sees a Content-Length."""
@@ -304,9 +342,13 @@ class RekmockApp:
         name = operation_name(environ)
         status: list[str] = []
 
+        # CORS grants go to a served page's origin; a refused one gets none.
+        foreign = self.hosts is not None and self.hosts.refusal(environ) is not None
+        origin = None if foreign else environ.get("HTTP_ORIGIN")
+
         def recording_start_response(code: str, headers: Any, exc_info: Any = None) -> Any:
             status.append(code.split(" ", 1)[0])
-            return start_response(code, headers, exc_info)
+            return start_response(code, cors_headers(headers, origin), exc_info)
 
         with self._in_flight_lock:
             self.in_flight += 1
@@ -338,11 +380,15 @@ class RekmockApp:
             doc = {"message": message} if control else {"__type": code, "message": message}
             payload = json.dumps(doc).encode()
             recording_start_response(status_line, [
-                ("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
-                ("Connection", "close"),
+                ("Content-Type", "application/json" if control else _JSON_11),
+                ("Content-Length", str(len(payload))),
             ])
             return _Logged([payload], done)
-        app = control_api.wsgi_app if control else self.moto
+        app: Callable[[Environ, Any], Iterable[bytes]]
+        if is_preflight(environ):
+            app = _preflight_app
+        else:
+            app = control_api.wsgi_app if control else self.route(environ)
         try:
             body = app(environ, recording_start_response)
         except Exception as exc:  # a bug or a gap below us: one log line, a JSON error
@@ -359,6 +405,50 @@ class RekmockApp:
             )
             body = [payload]
         return _Logged(body, done)
+
+
+def is_preflight(environ: Environ) -> bool:
+    """A browser's CORS preflight for a JSON call (they all post to ``/``); S3's preflights,
+    to bucket paths, stay moto's."""
+    return (environ.get("REQUEST_METHOD") == "OPTIONS" and environ.get("PATH_INFO") in ("", "/")
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+            and bool(environ.get("HTTP_ORIGIN")))
+
+
+def _preflight_app(environ: Environ, start_response: Any) -> list[bytes]:
+    """Grant what a same-machine page asks (other origins never get this far: HostPolicy)."""
+    headers = [("Content-Length", "0"), ("Access-Control-Max-Age", str(PREFLIGHT_MAX_AGE)),
+               ("Access-Control-Allow-Methods", environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"])]
+    asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+    if asked:
+        headers.append(("Access-Control-Allow-Headers", asked))
+    start_response("200 OK", headers)
+    return []
+
+
+def cors_headers(headers: list[tuple[str, str]], origin: str | None) -> list[tuple[str, str]]:
+    """CORS grants for the page's own origin only, never ``*``: moto's apps grant every origin,
+    and the server refuses other origins before they reach them (:class:`HostPolicy`). A
+    request without an Origin (SDKs, aws-cli) gets no CORS headers at all."""
+    kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-allow-origin")
+            and (origin or not k.lower().startswith("access-control-")) and k.lower() != "vary"]
+    if origin and origin != "null":
+        kept += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+        if not any(k.lower() == "access-control-expose-headers" for k, _ in kept):
+            kept.append(("Access-Control-Expose-Headers", EXPOSED_HEADERS))
+    return kept
+
+
+def _error_app(status: str, code: str, message: str) -> Callable[[Environ, Any], list[bytes]]:
+    """A WSGI app answering every request with one AWS JSON error."""
+    payload = json.dumps({"__type": code, "message": message}).encode()
+
+    def app(environ: Environ, start_response: Any) -> list[bytes]:
+        start_response(status, [("Content-Type", _JSON_11), ("Content-Length", str(len(payload))),
+                                ("x-amzn-ErrorType", code)])
+        return [payload]
+
+    return app
 
 
 def _request_handler() -> type:
