@@ -69,8 +69,19 @@ def validate_response(operation: str, status: int, body: bytes) -> None:
     StrictValidator(root).validate(doc)
 
 
+JSON_11 = "application/x-amz-json-1.1"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def validate_headers(headers: Any) -> None:
+    """Raise unless the headers are the service's: its JSON content type, a UUID request id."""
+    assert headers.get("content-type") == JSON_11, headers
+    assert UUID.fullmatch(headers.get("x-amzn-requestid") or ""), headers
+
+
 def _check_raw(http_response: Any, model: Any, **_: Any) -> None:
     validate_response(model.name, http_response.status_code, http_response.content)
+    validate_headers(http_response.headers)
 
 
 def strict_client(service: str = "rekognition", **kwargs: Any) -> Any:

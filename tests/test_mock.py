@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from rekmock import RekognitionState, mock_rekognition
 
-from .helpers import photo, strict_client
+from .helpers import UUID, photo, strict_client
 
 
 def _celebrity_known(celebrity_id: str) -> bool:
@@ -133,3 +133,27 @@ def test_region_without_rekognition_is_a_clear_client_error() -> None:
             client.create_collection(CollectionId="c")
         assert exc.value.response["Error"]["Code"] == "UnknownRegion"
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@mock_rekognition
+def test_in_process_answers_carry_the_services_headers() -> None:
+    """Successes, errors and moto's own operations: the service's content type and a UUID
+    request id, the same in the headers and in ResponseMetadata (the service's:
+    ``312a8a0b-7dec-4aad-89ba-e338ddf8fb42``)."""
+    client = boto3.client("rekognition", region_name="us-east-1")
+    created = client.create_collection(CollectionId="wire")
+    with pytest.raises(ClientError) as exc:
+        client.describe_collection(CollectionId="nope")
+    labels = client.detect_labels(Image={"Bytes": photo("hopper.jpg")})
+    metas = [created["ResponseMetadata"], exc.value.response["ResponseMetadata"],
+             labels["ResponseMetadata"]]
+    assert [m["HTTPStatusCode"] for m in metas] == [200, 400, 200]
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    ids = set()
+    for meta in metas:
+        assert meta["HTTPHeaders"]["content-type"] == "application/x-amz-json-1.1"
+        assert "status" not in meta["HTTPHeaders"]
+        assert UUID.fullmatch(meta["RequestId"])
+        assert meta["HTTPHeaders"]["x-amzn-requestid"] == meta["RequestId"]
+        ids.add(meta["RequestId"])
+    assert len(ids) == 3

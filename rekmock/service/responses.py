@@ -16,6 +16,7 @@ import zlib
 from typing import Any
 
 from moto.core.utils import camelcase_to_underscores
+from moto.moto_api._internal import mock_random
 from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
 from ..botocore_model import service_model
@@ -34,6 +35,9 @@ log = logging.getLogger("rekmock")
 # Largest request body, before or after gzip inflation: two 5 MB images base64-encoded are
 # about 14 MB of JSON, so 32 MB refuses nothing the service accepts.
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"  # the service's, on every answer
+# Headers _as_sent writes whatever moto wrote, and moto's status carrier (the status travels apart).
+_NOT_SENT = {"content-type", "x-amzn-requestid", "status"}
 
 
 def _json_default(value: Any) -> Any:
@@ -47,13 +51,15 @@ class RekognitionResponse(MotoRekognitionResponse):
 
     def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
         self.operation = ""
+        if hasattr(request, "get_data"):  # served: a JSON body whatever its Content-Type says
+            request.get_data(cache=True, parse_form_data=False)  # (werkzeug parses forms away)
         try:
             self.setup_class(request, full_url, headers)
             self.operation = _operation_of(self.headers.get("X-Amz-Target"))
         except RekognitionError as error:
             body, out = _error_body(self.operation or "?", error, getattr(self, "raw_body", b""))
-            return int(out.pop("status")), out, body
-        return self.call_action()
+            return _as_sent(int(out.pop("status")), out, body)
+        return _as_sent(*self.call_action())
 
     def _get_action(self) -> str:
         """moto's lookup reads ``Action`` from the query and body first; a JSON service must not."""
@@ -92,6 +98,16 @@ class RekognitionResponse(MotoRekognitionResponse):
             raise InternalServerError() from None
 
 
+def _as_sent(status: int, headers: dict[str, Any], body: Any) -> tuple[int, dict[str, Any], Any]:
+    """The service's headers on every answer, success or error, rekmock's or moto's: its JSON
+    content type and a UUID request id (moto writes a 52-character string), and no ``status``."""
+    for name in [n for n in headers if n.lower() in _NOT_SENT]:
+        del headers[name]
+    headers["Content-Type"] = JSON_CONTENT_TYPE
+    headers["x-amzn-RequestId"] = str(mock_random.uuid4())
+    return status, headers, body
+
+
 def parse_json(body: bytes | str | None) -> Any:
     """A request body as JSON, or the service's SerializationException: not UTF-8, not JSON,
     nested too deeply. NaN and Infinity parse (they are refused by validation, by path)."""
@@ -117,8 +133,7 @@ def _error_body(operation: str, error: RekognitionError, body: Any) -> tuple[str
     retry it)."""
     status = error.status
     doc = {"__type": error.code, "Code": error.code, "Message": error.message}
-    headers = {"status": status, "X-Amzn-Errortype": error.code,
-               "Content-Type": "application/x-amz-json-1.1"}
+    headers = {"status": status, "X-Amzn-Errortype": error.code}
     return json.dumps(doc), headers
 
 
