@@ -94,7 +94,7 @@ def test_create_describe_delete(client) -> None:
     # CreateCollection omits the "arn:" that DescribeCollection writes (both as the service does).
     assert desc["CollectionARN"] == "arn:" + created["CollectionArn"]
     assert desc["FaceModelVersion"] == FACE_MODEL_VERSION
-    age = datetime.datetime.now(datetime.timezone.utc) - desc["CreationTimestamp"]
+    age = datetime.datetime.now(datetime.UTC) - desc["CreationTimestamp"]
     assert datetime.timedelta(0) <= age < datetime.timedelta(minutes=1)
     assert client.delete_collection(CollectionId="people")["StatusCode"] == 200
     with pytest.raises(ClientError) as exc:

@@ -223,7 +223,7 @@ def test_face_search_lists_people_who_match_nobody(client: Any, s3: Any) -> None
     assert {m["Face"]["FaceId"] for p in persons for m in p["FaceMatches"]} == {ids["obama2.jpg"]}
     biden = [p for p in persons if p["Person"]["Index"] == 1]
     assert all(p["FaceMatches"] == [] and p["Person"]["Face"]["Confidence"] > 90 for p in biden)
-    assert BIDEN_IN <= biden[0]["Timestamp"] and biden[-1]["Timestamp"] < BIDEN_OUT
+    assert biden[0]["Timestamp"] >= BIDEN_IN and biden[-1]["Timestamp"] < BIDEN_OUT
 
 
 def test_face_search_threshold_and_missing_collection(client: Any, s3: Any) -> None:

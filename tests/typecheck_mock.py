@@ -4,8 +4,7 @@ user's project, as moto's mock_aws does."""
 from __future__ import annotations
 
 import unittest
-
-from typing_extensions import assert_type
+from typing import assert_type
 
 from rekmock import MockRekognition, RekognitionState, mock_rekognition
 
