@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import InvalidParameterException, RekognitionError, ResourceNotFoundException
 from .pagination import page
@@ -47,6 +47,7 @@ DEFAULT_MIN_CONFIDENCE = 50.0  # ConnectedHome MinConfidence when not given (dev
 DEFAULT_MAX_DURATION_SECONDS = 10  # StopSelector.MaxDurationInSeconds when not given
 CONNECTED_HOME_LABELS = ("PERSON", "PET", "PACKAGE")  # what "ALL" stands for
 MIN_POLYGON_POINTS, MAX_POLYGON_POINTS = 3, 10  # a region of interest's polygon
+EDGE_SLACK = 1e-6  # a box's Left + Width may pass 1.0 by float rounding, no more
 EVENT_SUBJECT = "Rekognition Stream Processing Event"
 SESSION_COMPLETE_MESSAGE = "Stream processing completed."  # rekmock's words: none documented
 # Fragment numbers: 47 decimal digits like the service's examples, rising with every fragment.
@@ -82,8 +83,8 @@ def box_ok(box: Any) -> bool:
     keys = ("Width", "Height", "Left", "Top")
     return (isinstance(box, dict) and all(k in box for k in keys)
             and all(0.0 <= float(box[k]) <= 1.0 for k in keys)
-            and float(box["Left"]) + float(box["Width"]) <= 1.0 + 1e-6
-            and float(box["Top"]) + float(box["Height"]) <= 1.0 + 1e-6)
+            and float(box["Left"]) + float(box["Width"]) <= 1.0 + EDGE_SLACK
+            and float(box["Top"]) + float(box["Height"]) <= 1.0 + EDGE_SLACK)
 
 
 def _check_regions(regions: list[dict[str, Any]]) -> None:
@@ -168,7 +169,7 @@ def _video_stream_exists(arn: str, region: str) -> bool:
         return False
     try:
         return arn in kinesisvideo_backends[account][region].streams
-    except KeyError:
+    except Exception:  # a region moto does not know
         return False
 
 
@@ -196,7 +197,7 @@ def _topic_exists(arn: str) -> bool:
     region, account, _ = arn_parts(arn)
     try:
         return arn in sns_backends[account][region].topics
-    except KeyError:
+    except Exception:  # a region moto does not know
         return False
 
 
@@ -526,7 +527,7 @@ class StreamProcessors:
             raise ValueError(f"stream processor {name!r} stopped while the frame was analysed")
         return processor
 
-    def fail(self, name: str, session_id: str, message: str) -> None:
+    def fail(self, name: str, session_id: str, message: str) -> NoReturn:
         """The running processor lost a resource: FAILED with the service's StatusMessage."""
         with self.lock:
             processor = self._current(name, session_id)
@@ -534,23 +535,27 @@ class StreamProcessors:
             processor.move(FAILED, 0, message=message)
         raise ValueError(f"stream processor {name!r} is FAILED: {message}")
 
-    def _frame(self, processor: StreamProcessor, producer: float | None) -> Frame | None:
-        """Place a frame in the stream (one fragment per frame, the frame at its start); None
-        when it lies before the session's StartSelector."""
-        session = processor.session
-        assert session is not None
+    @staticmethod
+    def _frame(processor: StreamProcessor, producer: float | None) -> Frame:
+        """Place a frame in the stream: one fragment per frame, the frame at its start."""
         server = round(time.time(), 3)
         produced = round(producer if producer is not None else server, 3)
-        number = processor.fragment_number()
-        if session.start_fragment is not None and int(number) < session.start_fragment:
-            return None
+        return Frame(processor.fragment_number(), server, produced, 0)
+
+    @staticmethod
+    def _in_session(session: Session, frame: Frame) -> bool:
+        """Whether a label detection session analyses the frame (not before its StartSelector);
+        sets the frame's offset from the session's start."""
+        if session.start_fragment is not None and int(frame.fragment_number) < (
+                session.start_fragment):
+            return False
         if session.start_millis is None:
-            session.start_millis = _millis(produced)
-        offset = _millis(produced) - session.start_millis
-        if offset < 0:
-            return None
-        session.last_offset_millis = max(session.last_offset_millis, offset)
-        return Frame(number, server, produced, offset)
+            session.start_millis = _millis(frame.producer_timestamp)
+        frame.offset_millis = _millis(frame.producer_timestamp) - session.start_millis
+        if frame.offset_millis < 0:
+            return False
+        session.last_offset_millis = max(session.last_offset_millis, frame.offset_millis)
+        return True
 
     def _problem_now(self, processor: StreamProcessor) -> str | None:
         video = processor.request["Input"]["KinesisVideoStream"]["Arn"]
@@ -568,12 +573,11 @@ class StreamProcessors:
             problem = self._problem_now(processor)
             data_arn = processor.request["Output"]["KinesisDataStream"]["Arn"]
             stream = _data_stream(data_arn, self.region)
-            if problem is None and stream is None:
-                problem = _data_stream_missing(data_arn)
             if problem is not None:
                 self.fail(name, session_id, problem)
+            if stream is None:
+                self.fail(name, session_id, _data_stream_missing(data_arn))
             frame = self._frame(processor, producer)
-            assert frame is not None  # face search sessions have no start selector
             record = {
                 "InputInformation": {"KinesisVideo": {
                     "StreamArn": processor.request["Input"]["KinesisVideoStream"]["Arn"],
@@ -608,7 +612,7 @@ class StreamProcessors:
             assert session is not None
             frame = self._frame(processor, producer)
             out: dict[str, Any] = {"Labels": [], "Notices": [], "SessionEnded": False}
-            if frame is None:
+            if not self._in_session(session, frame):
                 return out
             out["Labels"] = [{"Name": label.name, "Confidence": label.confidence,
                               "BoundingBox": label.box} for label in labels]
