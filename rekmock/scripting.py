@@ -28,9 +28,6 @@ from .defaults import (
     SAME_PERSON_SIMILARITY,
 )
 from .errors import RekognitionError
-from .faces.intake import read_s3
-from .service.context import Context
-from .service.handlers.stream_ops import analyse_frame
 from .service.validation import validate_face_fields
 
 GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")  # KnownGender types
@@ -215,6 +212,10 @@ class RekognitionState:
         ``producer_timestamp``: the camera's clock for the frame, in Unix seconds (default: the
         time it is sent). KeyError: no such processor; ValueError: the processor analyses no
         frames now (its status says why), or the image is refused."""
+        from .faces.intake import read_s3
+        from .service.context import Context
+        from .service.handlers.stream_ops import analyse_frame
+
         if producer_timestamp is not None and not (
                 math.isfinite(producer_timestamp) and producer_timestamp >= 0):
             raise ValueError("producer_timestamp is a time in Unix seconds, >= 0")
