@@ -5,6 +5,7 @@ Everything here is stored in moto's backends, so it is isolated per test and res
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -20,11 +21,13 @@ from .backend.scripts import (
     image_ref,
     image_source,
 )
+from .backend.stream_processors import CONNECTED_HOME_LABELS, box_ok
 from .defaults import (
     CELEBRITY_MATCH_CONFIDENCE,
     DIFFERENT_PERSON_SIMILARITY,
     SAME_PERSON_SIMILARITY,
 )
+from .errors import RekognitionError
 from .service.validation import validate_face_fields
 
 GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")  # KnownGender types
@@ -185,3 +188,77 @@ class RekognitionState:
                              region: str = "us-east-1") -> None:
         """Pretend the session was created ``seconds`` earlier (sessions expire after 3 min)."""
         self._session(session_id, region).created -= seconds
+
+    # -- streaming video (issue 22) ------------------------------------------------------------
+
+    def send_stream_frame(
+        self,
+        name: str,
+        image: ImageLike,
+        producer_timestamp: float | None = None,
+        region: str = "us-east-1",
+        labels: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """Feed one frame (a JPEG or PNG: bytes, a path or an S3 location) into the Kinesis
+        video stream of stream processor ``name``, as a camera would, and have it analysed.
+
+        A face search processor must be RUNNING: the frame's faces are searched in its collection
+        and the frame record goes onto its Kinesis data stream; the record is returned. A label
+        detection processor must be in a session: it reports PERSON for the faces it finds, plus
+        ``labels`` the test scripts for what rekmock cannot see (``{"Name": "PET"|"PACKAGE"|
+        "PERSON", "Confidence": 0..100, "BoundingBox": {...}}``); it returns ``Labels`` (kept
+        for this frame), ``Notices`` (published to SNS) and ``SessionEnded``.
+
+        ``producer_timestamp``: the camera's clock for the frame, in Unix seconds (default: the
+        time it is sent). KeyError: no such processor; ValueError: the processor analyses no
+        frames now (its status says why), or the image is refused."""
+        from .faces.intake import read_s3
+        from .service.context import Context
+        from .service.handlers.stream_ops import analyse_frame
+
+        if producer_timestamp is not None and not (
+                math.isfinite(producer_timestamp) and producer_timestamp >= 0):
+            raise ValueError("producer_timestamp is a time in Unix seconds, >= 0")
+        scripted = [_stream_label(label) for label in labels]
+        source = image_source(image)
+        try:
+            if isinstance(source, bytes):
+                request_image: dict[str, Any] = {"Bytes": source}
+                data = source
+            else:
+                request_image = {"S3Object": {"Bucket": source[0], "Name": source[1]}}
+                data = read_s3(request_image["S3Object"], self.account_id, "aws")
+            return analyse_frame(Context(self.account_id, region, "aws"), name, request_image,
+                                 data, producer_timestamp, scripted)
+        except RekognitionError as error:
+            raise ValueError(f"frame refused: {error.code}: {error.message}") from None
+
+    def hold_stream_processors(self, polls: int, region: str = "us-east-1") -> None:
+        """From now on each stream processor transition (STARTING, STOPPING, UPDATING) is seen
+        by ``polls`` DescribeStreamProcessor or ListStreamProcessors reads before it completes
+        (0, the default: at once), to exercise a polling loop."""
+        if polls < 0:
+            raise ValueError("polls is a count, >= 0")
+        self.backend(region).streams.hold_polls = polls
+
+
+def _stream_label(label: dict[str, Any]) -> dict[str, Any]:
+    """A scripted label for a label detection frame, checked (ValueError saying what is wrong)."""
+    if not isinstance(label, dict) or set(label) != {"Name", "Confidence", "BoundingBox"}:
+        raise ValueError("a stream label is {\"Name\", \"Confidence\", \"BoundingBox\"}")
+    if label["Name"] not in CONNECTED_HOME_LABELS:
+        raise ValueError(f"a stream label's Name is one of {', '.join(CONNECTED_HOME_LABELS)}")
+    confidence = label["Confidence"]
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not (
+            0.0 <= confidence <= 100.0):
+        raise ValueError("a stream label's Confidence is a percentage, 0..100")
+    try:
+        inside = box_ok(label["BoundingBox"])
+    except (TypeError, ValueError):
+        inside = False
+    if not inside:
+        raise ValueError("a stream label's BoundingBox is {Width, Height, Left, Top}, ratios "
+                         "of the frame, inside it")
+    return {"Name": label["Name"], "Confidence": float(confidence),
+            "BoundingBox": {k: float(label["BoundingBox"][k])
+                            for k in ("Width", "Height", "Left", "Top")}}

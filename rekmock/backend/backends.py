@@ -5,6 +5,9 @@ of ClientRequestTokens live in each regional backend. Scripted answers and the c
 are account-wide, like the service's celebrity catalogue, and live in the account's ``global``
 backend. moto's own canned Rekognition operations (DetectLabels, DetectText, ...) are inherited
 unchanged. Locking: see :mod:`rekmock.backend.collection`.
+
+Stream processors (:mod:`.stream_processors`) live in the regional backend too; tags follow
+:data:`TAGGABLE`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import copy
 import threading
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from moto.core.base_backend import BackendDict, backend_lock
 from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
@@ -29,10 +32,17 @@ from .ids import IdFactory
 from .jobs import VideoState
 from .pagination import page
 from .scripts import Scripts
+from .stream_processors import StreamProcessors
 
 GLOBAL = "global"  # moto files the "global" slot under the partition name, "aws"
 MAX_TAGS = 200  # tags on one collection, in all
 TOKEN_PARAMETER = "ClientRequestToken"
+
+
+class Tagged(Protocol):
+    """A resource that carries tags (guarded by the regional backend's lock)."""
+
+    tags: dict[str, str]
 
 
 class RekognitionBackend(MotoRekognitionBackend):
@@ -56,6 +66,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         self.scripts = Scripts()  # meaningful in the GLOBAL slot only
         self.idempotency: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.video = VideoState()  # stored-video jobs and Face Liveness sessions
+        self.streams = StreamProcessors(region_name, account_id)
 
     # -- collections ---------------------------------------------------------------------------
 
@@ -74,11 +85,16 @@ class RekognitionBackend(MotoRekognitionBackend):
             self.collections[collection_id] = Collection(collection_id, arn, self.ids, tags)
         return arn
 
-    def collection(self, collection_id: str) -> Collection:
-        """The collection, or ResourceNotFoundException as the service words it."""
+    def live_collection(self, collection_id: str) -> Collection | None:
+        """The collection, or None when there is none (or it is being deleted)."""
         with self.lock:
             found = self.collections.get(collection_id)
-        if found is None or found.deleted:
+        return None if found is None or found.deleted else found
+
+    def collection(self, collection_id: str) -> Collection:
+        """The collection, or ResourceNotFoundException as the service words it."""
+        found = self.live_collection(collection_id)
+        if found is None:
             raise collection_not_found(collection_id)
         return found
 
@@ -101,9 +117,9 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     # -- tags ----------------------------------------------------------------------------------
 
-    def _resource(self, arn: str, partition: str) -> Collection:
-        """The collection an ARN names (``arn:aws:...`` or the service's own ``aws:...`` form)
-        in this account and region."""
+    def _resource(self, arn: str, partition: str) -> Tagged:
+        """The taggable resource an ARN names (``arn:aws:...`` or the service's own ``aws:...``
+        form) in this account and region; its kind is looked up in :data:`TAGGABLE`."""
         body = arn[4:] if arn.startswith("arn:") else arn
         parts = body.split(":", 4)
         if (
@@ -112,28 +128,29 @@ class RekognitionBackend(MotoRekognitionBackend):
             and parts[1] == "rekognition"
             and parts[2] == self.region_name
             and parts[3] == self.account_id
-            and parts[4].startswith("collection/")
         ):
-            found = self.collections.get(parts[4][len("collection/"):])
-            if found is not None and not found.deleted:
+            kind, _, resource_id = parts[4].partition("/")
+            lookup = TAGGABLE.get(kind)
+            found = lookup(self, resource_id) if lookup is not None and resource_id else None
+            if found is not None:
                 return found
         raise ResourceNotFoundException(f"The resource {arn} does not exist")
 
     def tag_resource(self, arn: str, partition: str, tags: dict[str, str]) -> None:
         with self.lock:
-            coll = self._resource(arn, partition)
-            merged = {**coll.tags, **tags}
+            resource = self._resource(arn, partition)
+            merged = {**resource.tags, **tags}
             if len(merged) > MAX_TAGS:
                 raise ServiceQuotaExceededException(
                     f"A resource can have at most {MAX_TAGS} tags; this request would make "
                     f"{len(merged)}."
                 )
-            coll.tags = merged
+            resource.tags = merged
 
     def untag_resource(self, arn: str, partition: str, keys: list[str]) -> None:
         with self.lock:
-            coll = self._resource(arn, partition)
-            coll.tags = {k: v for k, v in coll.tags.items() if k not in set(keys)}
+            resource = self._resource(arn, partition)
+            resource.tags = {k: v for k, v in resource.tags.items() if k not in set(keys)}
 
     def tags_of(self, arn: str, partition: str) -> dict[str, str]:
         with self.lock:
@@ -161,6 +178,14 @@ class RekognitionBackend(MotoRekognitionBackend):
             self.idempotency[key] = (copy.deepcopy(request), copy.deepcopy(result))
             return result
 
+
+# The resources TagResource, UntagResource and ListTagsForResource know, by the ARN's resource
+# type (``collection/<id>``, ``streamprocessor/<name>``): the resource of that id in a regional
+# backend, or None. A new taggable kind is one more entry.
+TAGGABLE: dict[str, Callable[[RekognitionBackend, str], Tagged | None]] = {
+    "collection": lambda backend, collection_id: backend.live_collection(collection_id),
+    "streamprocessor": lambda backend, name: backend.streams.get(name),
+}
 
 rekognition_backends: BackendDict[RekognitionBackend] = BackendDict(
     RekognitionBackend, "rekognition", additional_regions=["aws"]

@@ -6,7 +6,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..backend.scripts import ImageLike, image_source
@@ -168,3 +168,18 @@ class Client:
         """Pretend the session was created ``seconds`` earlier (sessions expire after 3 min)."""
         self._post(f"{API_PREFIX}/age-liveness-session",
                    {"session_id": session_id, "seconds": seconds, "region": region})
+
+    # -- stream processors (issue 22) ----------------------------------------------------------
+
+    def send_stream_frame(self, name: str, image: ImageLike,
+                          producer_timestamp: float | None = None, region: str = "us-east-1",
+                          labels: Sequence[JsonDict] = ()) -> JsonDict:
+        """Feed one frame to stream processor ``name``; what it wrote (the frame record of a
+        face search, or the labels and notices of a label detection session)."""
+        return self._post(f"{API_PREFIX}/send-stream-frame", {
+            "name": name, "image": _encode_image(image), "producer_timestamp": producer_timestamp,
+            "region": region, "labels": list(labels)})
+
+    def hold_stream_processors(self, polls: int, region: str = "us-east-1") -> None:
+        """Stream processor transitions complete after ``polls`` Describe or List reads."""
+        self._post(f"{API_PREFIX}/hold-stream-processors", {"polls": polls, "region": region})

@@ -57,6 +57,7 @@ from .control_schema import (
     check,
     image_of,
 )
+from .control_streams import STREAM_ENDPOINTS, STREAM_SCHEMAS
 from .control_video import VIDEO_ENDPOINTS, VIDEO_SCHEMAS
 
 API_PREFIX = "/rekmock-api"
@@ -84,6 +85,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 SCHEMAS["different-person"] = SCHEMAS["same-person"]
 SCHEMAS.update(VIDEO_SCHEMAS)  # stored video and Face Liveness: control_video
+SCHEMAS.update(STREAM_SCHEMAS)  # stream processors: control_streams
 
 
 def checked(endpoint: str, body: Any) -> JsonDict:
@@ -167,6 +169,7 @@ ENDPOINTS: dict[str, Callable[[JsonDict, str], JsonDict]] = {
     "set-celebrity": set_celebrity,
     "reset": reset,
     **VIDEO_ENDPOINTS,
+    **STREAM_ENDPOINTS,
 }
 
 
