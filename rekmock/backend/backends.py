@@ -25,6 +25,7 @@ from ..errors import (
     ServiceQuotaExceededException,
 )
 from .collection import Collection, collection_not_found
+from .custom_labels import CustomLabels, Tagged
 from .ids import IdFactory
 from .jobs import VideoState
 from .pagination import page
@@ -56,6 +57,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         self.scripts = Scripts()  # meaningful in the GLOBAL slot only
         self.idempotency: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.video = VideoState()  # stored-video jobs and Face Liveness sessions
+        self.custom_labels = CustomLabels(account_id, region_name, self.ids)
 
     # -- collections ---------------------------------------------------------------------------
 
@@ -101,9 +103,9 @@ class RekognitionBackend(MotoRekognitionBackend):
 
     # -- tags ----------------------------------------------------------------------------------
 
-    def _resource(self, arn: str, partition: str) -> Collection:
-        """The collection an ARN names (``arn:aws:...`` or the service's own ``aws:...`` form)
-        in this account and region."""
+    def _resource(self, arn: str, partition: str) -> Tagged:
+        """The collection (or Custom Labels project, dataset or model version) an ARN names
+        (``arn:aws:...`` or the service's own ``aws:...`` form) in this account and region."""
         body = arn[4:] if arn.startswith("arn:") else arn
         parts = body.split(":", 4)
         if (
@@ -112,11 +114,15 @@ class RekognitionBackend(MotoRekognitionBackend):
             and parts[1] == "rekognition"
             and parts[2] == self.region_name
             and parts[3] == self.account_id
-            and parts[4].startswith("collection/")
         ):
-            found = self.collections.get(parts[4][len("collection/"):])
-            if found is not None and not found.deleted:
-                return found
+            if parts[4].startswith("collection/"):
+                found = self.collections.get(parts[4][len("collection/"):])
+                if found is not None and not found.deleted:
+                    return found
+            if parts[4].startswith("project/"):  # Custom Labels
+                tagged = self.custom_labels.tagged(parts[4])
+                if tagged is not None:
+                    return tagged
         raise ResourceNotFoundException(f"The resource {arn} does not exist")
 
     def tag_resource(self, arn: str, partition: str, tags: dict[str, str]) -> None:
