@@ -46,6 +46,7 @@ from ..defaults import (
 from ..errors import RekognitionError
 from ..faces import intake
 from ..scripting import GENDERS, RekognitionState
+from .control_custom_labels import CUSTOM_LABELS_ENDPOINTS, CUSTOM_LABELS_SCHEMAS
 from .control_schema import (
     FACE_INDEX,
     IMAGE,
@@ -84,6 +85,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 SCHEMAS["different-person"] = SCHEMAS["same-person"]
 SCHEMAS.update(VIDEO_SCHEMAS)  # stored video and Face Liveness: control_video
+SCHEMAS.update(CUSTOM_LABELS_SCHEMAS)  # Custom Labels: control_custom_labels
 
 
 def checked(endpoint: str, body: Any) -> JsonDict:
@@ -167,6 +169,7 @@ ENDPOINTS: dict[str, Callable[[JsonDict, str], JsonDict]] = {
     "set-celebrity": set_celebrity,
     "reset": reset,
     **VIDEO_ENDPOINTS,
+    **CUSTOM_LABELS_ENDPOINTS,
 }
 
 
