@@ -632,8 +632,8 @@ class CustomLabels:
                        complete: bool) -> dict[str, Any] | None:
         """Write the validation manifests and the manifest summary (and, when training
         completed, the manifests used and the evaluation summary) under
-        ``<S3KeyPrefix><project>/<version>/``; their locations, or None when the bucket is not
-        in moto's S3."""
+        ``<S3KeyPrefix>/<project>/<version>/``; their locations, or None when the bucket is not
+        in moto's S3 (or refuses the write)."""
         from moto.s3.models import s3_backends
 
         s3 = s3_backends[self.account_id]["aws"]
@@ -641,7 +641,9 @@ class CustomLabels:
         bucket = output["S3Bucket"]
         if bucket not in s3.buckets:
             return None
-        base = f"{output.get('S3KeyPrefix', '')}{project.name}/{version.name}/"
+        prefix = output.get("S3KeyPrefix", "")
+        base = f"{prefix}{'/' if prefix and not prefix.endswith('/') else ''}"
+        base += f"{project.name}/{version.name}/"
 
         def put(name: str, body: bytes) -> dict[str, Any]:
             key = s3.put_object(bucket, base + name, body)
@@ -650,9 +652,20 @@ class CustomLabels:
                 where["Version"] = key.version_id
             return {"S3Object": where}
 
+        try:
+            return self._results(version, put, complete)
+        except Exception:  # moto refused a write (object lock, ...): the service could not either
+            return None
+
+    @staticmethod
+    def _results(version: Version, put: Callable[[str, bytes], dict[str, Any]],
+                 complete: bool) -> dict[str, Any]:
+        """Write the files with ``put``; the ProjectVersionDescription members naming them."""
+
         def asset(name: str, lines: list[gt.Line]) -> dict[str, Any]:
             return {"Assets": [{"GroundTruthManifest": put(name, gt.manifest_bytes(lines))}]}
 
+        project_name = version.arn.split("/")[1]
         outcome = version.training
         train = {"Input": version.inputs[0],
                  "Validation": asset("training_manifest_with_validation.json", outcome.train)}
@@ -669,7 +682,7 @@ class CustomLabels:
             end = datetime.now(timezone.utc).isoformat()
             summary = gt.evaluation_summary(version.arn, outcome, end, version.f1_score)
             evaluation: dict[str, Any] = {"Summary": put(
-                f"EvaluationResultSummary-{project.name}-{version.name}.json",
+                f"EvaluationResultSummary-{project_name}-{version.name}.json",
                 json.dumps(summary).encode())}
             if version.f1_score is not None:
                 evaluation["F1Score"] = version.f1_score
