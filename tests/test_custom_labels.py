@@ -359,6 +359,12 @@ def test_dataset_updates_copies_and_distribution(client: Any, bucket: Any) -> No
     client.update_dataset_entries(DatasetArn=train, Changes={"GroundTruth": changes.encode()})
     client.update_dataset_entries(DatasetArn=train, Changes={"GroundTruth": manifest(
         [classified("biden.jpg", "politician"), classified("hopper.jpg", "person")]).encode()})
+    too_big = 5 * 1024 * 1024 + 1  # the model's limit on Changes.GroundTruth, plus one byte
+    fails(client.update_dataset_entries, ("ValidationException", (
+        f"1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={too_big} "
+        f"cap={too_big}]' at 'changes.groundTruth' failed to satisfy constraint: Member must "
+        "have length less than or equal to 5242880")),
+        DatasetArn=train, Changes={"GroundTruth": b"x" * too_big})
     desc = client.describe_dataset(DatasetArn=train)["DatasetDescription"]
     assert desc["Status"] == "UPDATE_COMPLETE"
     assert desc["DatasetStats"] == {"LabeledEntries": 4, "TotalEntries": 5, "TotalLabels": 4,
