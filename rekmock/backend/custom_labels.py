@@ -7,7 +7,7 @@ status (CREATE_IN_PROGRESS, TRAINING_IN_PROGRESS, STARTING, ...) to the first ``
 Describe calls of it (DescribeDataset, DescribeProjectVersions, DescribeProjects), and the change
 is done at the next call that touches the region's Custom Labels state. No polls held (the
 default) means done before the request that started it returns. Tests hold training and copying
-with ``hold_training`` and every other change with ``hold_changes``.
+(``hold_training``) and every other change (``hold_changes``) through ``RekognitionState``.
 
 Training reads only the manifests' JSON Lines (:mod:`ground_truth`): it fails with the guide's
 documented terminal errors when the lines call for one (an unreadable or empty manifest, too many
