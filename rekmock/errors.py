@@ -124,3 +124,41 @@ class InternalServerError(RekognitionError):
     code = "InternalServerError"
     status = 500  # so SDKs retry it, as they retry the service's own
     message = "Amazon Rekognition experienced a service issue. Try your call again."
+
+
+# -- Custom Labels (projects, datasets, model versions, project policies) ----------------------
+# The service's wording for these cases is not published; each message is the model's own
+# description of the error.
+
+
+class ResourceInUseException(RekognitionError):
+    code = "ResourceInUseException"
+    message = "The specified resource is already being used."
+
+
+class ResourceNotReadyException(RekognitionError):
+    code = "ResourceNotReadyException"
+    message = "The requested resource isn't ready."
+
+
+class LimitExceededException(RekognitionError):
+    code = "LimitExceededException"
+    message = "An Amazon Rekognition service limit was exceeded."
+
+
+class AccessDeniedException(RekognitionError):
+    code = "AccessDeniedException"
+    message = "You are not authorized to perform the action."
+
+
+class InvalidPolicyRevisionIdException(RekognitionError):
+    code = "InvalidPolicyRevisionIdException"
+    message = "The supplied revision id for the project policy is invalid."
+
+
+class MalformedPolicyDocumentException(RekognitionError):
+    code = "MalformedPolicyDocumentException"
+    message = (
+        "The format of the project policy document that you supplied to PutProjectPolicy is "
+        "incorrect."
+    )

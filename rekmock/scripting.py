@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import regex
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from .backend.backends import RekognitionBackend, rekognition_backends, scripts_for
@@ -22,13 +23,14 @@ from .backend.scripts import (
     image_source,
 )
 from .backend.stream_processors import CONNECTED_HOME_LABELS, box_ok
+from .botocore_model import service_model
 from .defaults import (
     CELEBRITY_MATCH_CONFIDENCE,
     DIFFERENT_PERSON_SIMILARITY,
     SAME_PERSON_SIMILARITY,
 )
 from .errors import RekognitionError
-from .service.validation import validate_face_fields
+from .service.validation import validate_custom_labels, validate_face_fields
 
 GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")  # KnownGender types
 
@@ -240,6 +242,56 @@ class RekognitionState:
         if polls < 0:
             raise ValueError("polls is a count, >= 0")
         self.backend(region).streams.hold_polls = polls
+
+
+    # -- Custom Labels (issue 22) ----------------------------------------------------------------
+
+    def set_custom_labels(self, project_version_arn: str, image: ImageLike,
+                          labels: list[dict[str, Any]]) -> None:
+        """What DetectCustomLabels answers for ``image`` on the running model version (and its
+        copies): the model's ``CustomLabel`` dicts, e.g. ``{"Name": "Cat", "Confidence": 97.5,
+        "Geometry": {"BoundingBox": {...}}}``; MinConfidence and MaxResults apply to them."""
+        pattern = service_model().shape_for("ProjectVersionArn").metadata["pattern"]
+        if not isinstance(project_version_arn, str) or not regex.fullmatch(
+                pattern, project_version_arn):
+            raise ValueError(f"not a model version ARN: {project_version_arn!r}")
+        validate_custom_labels(labels)
+        parts = project_version_arn.split(":")
+        state = rekognition_backends[parts[4]][parts[3]].custom_labels
+        state.set_labels(project_version_arn, image_ref(image), labels)
+
+    def hold_training(self, polls: int, region: str = "us-east-1") -> None:
+        """Model versions trained or copied from now on stay TRAINING_IN_PROGRESS
+        (COPYING_IN_PROGRESS) for their first ``polls`` DescribeProjectVersions calls."""
+        self.backend(region).custom_labels.hold_training = _polls(polls)
+
+    def hold_custom_labels(self, polls: int, region: str = "us-east-1") -> None:
+        """Every other Custom Labels change from now on (project creation and deletion, dataset
+        creation, update, distribution and deletion, model start, stop and deletion) shows its
+        in-progress status to its first ``polls`` Describe calls."""
+        self.backend(region).custom_labels.hold_changes = _polls(polls)
+
+    def fail_training(self, version_name: str, status_message: str,
+                      region: str = "us-east-1") -> None:
+        """Model versions named ``version_name`` (in any project of the region) created from
+        now on end TRAINING_FAILED with ``status_message``."""
+        if not status_message:
+            raise ValueError("status_message is the StatusMessage the service would give")
+        self.backend(region).custom_labels.failures[version_name] = status_message
+
+    def set_f1_score(self, version_name: str, f1_score: float,
+                     region: str = "us-east-1") -> None:
+        """Model versions named ``version_name`` created from now on report this F1 score
+        (0..1) in their EvaluationResult and training summary; without it they report none."""
+        if not 0.0 <= f1_score <= 1.0:
+            raise ValueError("f1_score is between 0 and 1")
+        self.backend(region).custom_labels.f1_scores[version_name] = float(f1_score)
+
+
+def _polls(polls: int) -> int:
+    if not isinstance(polls, int) or polls < 0:
+        raise ValueError("polls is a count, >= 0")
+    return polls
 
 
 def _stream_label(label: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ..errors import (
     ServiceQuotaExceededException,
 )
 from .collection import Collection, collection_not_found
+from .custom_labels import CustomLabels
 from .ids import IdFactory
 from .jobs import VideoState
 from .pagination import page
@@ -40,7 +41,8 @@ TOKEN_PARAMETER = "ClientRequestToken"
 
 
 class Tagged(Protocol):
-    """A resource that carries tags (guarded by the regional backend's lock)."""
+    """A resource that carries tags: a collection, a stream processor, a Custom Labels project,
+    dataset or model version (guarded by its owner's lock)."""
 
     tags: dict[str, str]
 
@@ -67,6 +69,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         self.idempotency: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.video = VideoState()  # stored-video jobs and Face Liveness sessions
         self.streams = StreamProcessors(region_name, account_id)
+        self.custom_labels = CustomLabels(account_id, region_name, self.ids)
 
     # -- collections ---------------------------------------------------------------------------
 
@@ -185,6 +188,8 @@ class RekognitionBackend(MotoRekognitionBackend):
 TAGGABLE: dict[str, Callable[[RekognitionBackend, str], Tagged | None]] = {
     "collection": lambda backend, collection_id: backend.live_collection(collection_id),
     "streamprocessor": lambda backend, name: backend.streams.get(name),
+    # Custom Labels: project/<name>/<ms>, and its datasets and model versions below it.
+    "project": lambda backend, rest: backend.custom_labels.tagged(f"project/{rest}"),
 }
 
 rekognition_backends: BackendDict[RekognitionBackend] = BackendDict(

@@ -183,3 +183,32 @@ class Client:
     def hold_stream_processors(self, polls: int, region: str = "us-east-1") -> None:
         """Stream processor transitions complete after ``polls`` Describe or List reads."""
         self._post(f"{API_PREFIX}/hold-stream-processors", {"polls": polls, "region": region})
+
+    # -- Custom Labels (issue 22) ----------------------------------------------------------------
+
+    def set_custom_labels(self, project_version_arn: str, image: ImageLike,
+                          labels: list[dict[str, Any]]) -> None:
+        """What DetectCustomLabels answers for ``image`` on the running model version."""
+        self._post(f"{API_PREFIX}/set-custom-labels", {
+            "project_version_arn": project_version_arn, "image": _encode_image(image),
+            "labels": labels})
+
+    def hold_training(self, polls: int, region: str = "us-east-1") -> None:
+        """New trainings and copies stay in progress for their first ``polls`` Describes."""
+        self._post(f"{API_PREFIX}/hold-training", {"polls": polls, "region": region})
+
+    def hold_custom_labels(self, polls: int, region: str = "us-east-1") -> None:
+        """Every other new Custom Labels change stays in progress for ``polls`` Describes."""
+        self._post(f"{API_PREFIX}/hold-custom-labels", {"polls": polls, "region": region})
+
+    def fail_training(self, version_name: str, status_message: str,
+                      region: str = "us-east-1") -> None:
+        """Versions named ``version_name`` end TRAINING_FAILED with ``status_message``."""
+        self._post(f"{API_PREFIX}/fail-training", {
+            "version_name": version_name, "status_message": status_message, "region": region})
+
+    def set_f1_score(self, version_name: str, f1_score: float,
+                     region: str = "us-east-1") -> None:
+        """Versions named ``version_name`` report this F1 score (0..1)."""
+        self._post(f"{API_PREFIX}/set-f1-score", {
+            "version_name": version_name, "f1_score": f1_score, "region": region})

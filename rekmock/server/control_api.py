@@ -46,6 +46,7 @@ from ..defaults import (
 from ..errors import RekognitionError
 from ..faces import intake
 from ..scripting import GENDERS, RekognitionState
+from .control_custom_labels import CUSTOM_LABELS_ENDPOINTS, CUSTOM_LABELS_SCHEMAS
 from .control_schema import (
     FACE_INDEX,
     IMAGE,
@@ -86,6 +87,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 SCHEMAS["different-person"] = SCHEMAS["same-person"]
 SCHEMAS.update(VIDEO_SCHEMAS)  # stored video and Face Liveness: control_video
 SCHEMAS.update(STREAM_SCHEMAS)  # stream processors: control_streams
+SCHEMAS.update(CUSTOM_LABELS_SCHEMAS)  # Custom Labels: control_custom_labels
 
 
 def checked(endpoint: str, body: Any) -> JsonDict:
@@ -170,6 +172,7 @@ ENDPOINTS: dict[str, Callable[[JsonDict, str], JsonDict]] = {
     "reset": reset,
     **VIDEO_ENDPOINTS,
     **STREAM_ENDPOINTS,
+    **CUSTOM_LABELS_ENDPOINTS,
 }
 
 

@@ -7,7 +7,8 @@ operation's input shape once per request and reports what the service reports:
 * wrong JSON types -> ``SerializationException``;
 * broken constraints (required, length, range, pattern, enum) -> ``ValidationException`` with
   AWS's "N validation error(s) detected: ..." message, every failure listed;
-* an image blob over the model's maximum -> ``ImageTooLargeException`` (Rekognition's answer).
+* an image blob over the model's maximum -> ``ImageTooLargeException`` (Rekognition's answer;
+  other blobs, a Custom Labels manifest, break a length constraint like strings).
 
 No operation-specific code lives here: everything comes from the model.
 """
@@ -26,6 +27,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 from ..botocore_model import service_model
 from ..errors import ImageTooLargeException, SerializationException, ValidationException
 
+IMAGE_BLOB = "ImageBlob"  # the model's shape of image bytes
 _NUMBER_TYPES: dict[str, type | tuple[type, ...]] = {
     "integer": int, "long": int, "float": (int, float), "double": (int, float),
 }
@@ -135,7 +137,7 @@ class _Walker:
             return self.list(value, shape, path)
         if isinstance(shape, MapShape):
             return self.map(value, shape, path)
-        if shape.type_name == "blob" and len(value) > shape.metadata.get("max", len(value)):
+        if shape.name == IMAGE_BLOB and len(value) > shape.metadata.get("max", len(value)):
             raise ImageTooLargeException()
         for sentence in self.scalar_constraints(value, shape):
             self.fail(value, path, sentence)
@@ -232,3 +234,27 @@ def validate_face_fields(fields: dict[str, Any]) -> None:
             walker.failures.append(str(exc.message))
     if walker.failures:
         raise ValueError("invalid FaceDetail fields: " + "; ".join(walker.failures))
+
+
+def validate_custom_labels(labels: Any) -> None:
+    """Check scripted DetectCustomLabels answers: a list of the model's ``CustomLabel``, each
+    with a Name and a Confidence (the service always gives both); ValueError naming each
+    problem, so a test learns at once."""
+    if not isinstance(labels, list):
+        raise ValueError("labels must be a list of CustomLabel dicts")
+    shape = service_model().shape_for("CustomLabel")
+    walker = _Walker()
+    for i, label in enumerate(labels):
+        where = f"labels[{i}]"
+        if isinstance(label, dict):
+            unknown = sorted(set(label) - set(shape.members))
+            missing = [m for m in ("Name", "Confidence") if m not in label]
+            if unknown or missing:
+                walker.failures.append(f"{where}: unknown {unknown}, missing {missing}; "
+                                       f"known: {sorted(shape.members)}")
+        try:
+            walker.walk(label, shape, where)
+        except SerializationException as exc:
+            walker.failures.append(str(exc.message))
+    if walker.failures:
+        raise ValueError("invalid CustomLabel: " + "; ".join(walker.failures))

@@ -1,8 +1,9 @@
-"""Tags on collections: TagResource, UntagResource, ListTagsForResource.
+"""Tags on collections and Custom Labels projects, datasets and model versions: TagResource,
+UntagResource, ListTagsForResource.
 
 Tag keys and values (patterns, sizes, at most 200 per request) are checked by the model-driven
-validator; the backend checks that the ARN names an existing collection of the caller's account
-and region, and that a collection holds at most 200 tags in all.
+validator; the backend checks that the ARN names an existing resource of the caller's account
+and region, and that a resource holds at most 200 tags in all.
 """
 
 from __future__ import annotations
