@@ -124,3 +124,14 @@ class InternalServerError(RekognitionError):
     code = "InternalServerError"
     status = 500  # so SDKs retry it, as they retry the service's own
     message = "Amazon Rekognition experienced a service issue. Try your call again."
+
+
+class UpstreamUnavailable(RekognitionError):
+    """A recording run could not reach the service (or the proxy) it forwards to: nothing is
+    recorded, and the caller learns why."""
+
+    code = "ServiceUnavailableException"
+    status = 503
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"rekmock could not reach the upstream {url}: {reason}")

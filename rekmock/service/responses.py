@@ -26,6 +26,7 @@ from ..errors import (
     SerializationException,
     UnknownOperationException,
 )
+from ..recording import modes
 from .context import Context
 from .handlers import Handler, load_all
 from .validation import validate
@@ -53,7 +54,8 @@ class RekognitionResponse(MotoRekognitionResponse):
         except RekognitionError as error:
             body, out = _error_body(self.operation or "?", error, getattr(self, "raw_body", b""))
             return int(out.pop("status")), out, body
-        return self.call_action()
+        recorded = _recorded_answer(self)
+        return recorded if recorded is not None else self.call_action()
 
     def _get_action(self) -> str:
         """moto's lookup reads ``Action`` from the query and body first; a JSON service must not."""
@@ -90,6 +92,25 @@ class RekognitionResponse(MotoRekognitionResponse):
         except Exception:
             log.exception("rekmock failed on %s", operation)
             raise InternalServerError() from None
+
+
+def _recorded_answer(response: RekognitionResponse) -> Any:
+    """The running record or replay mode's answer (see ``rekmock.recording.modes``), or None:
+    then rekmock computes it. Handlers never see the difference."""
+    mode = modes.current()
+    if mode is None:
+        return None
+    body = response.body if isinstance(response.body, bytes) else str(response.body).encode()
+    call = modes.Call(response.operation, body, response.current_account, response.region,
+                      response.partition, response.operation in _COMPUTED)
+    try:
+        return mode.answer(call)
+    except Exception as exc:
+        if not isinstance(exc, RekognitionError):
+            log.exception("rekmock failed to record or replay %s", response.operation)
+            exc = InternalServerError()
+        text, out = _error_body(response.operation, exc, body)
+        return int(out.pop("status")), out, text
 
 
 def parse_json(body: bytes | str | None) -> Any:
@@ -131,5 +152,6 @@ def _attach(operation: str, handler: Handler) -> None:
     setattr(RekognitionResponse, method.__name__, method)
 
 
+_COMPUTED = frozenset(load_all())  # the operations rekmock computes itself
 for _operation, _handler in load_all().items():
     _attach(_operation, _handler)
