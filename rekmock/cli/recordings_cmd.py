@@ -106,15 +106,41 @@ def _replay(recording: Any, directory: Path, images: dict[str, Path]) -> str:
     want, got = _expected(recording), body
     if not stateless:
         want, got = _without_ids(want), _without_ids(got)
-    if status != recording.status or got != want:
-        raise _Problem(f"answers {status} {_short(got)} instead of {recording.status} "
-                       f"{_short(want)}")
+    if status != recording.status:
+        raise _Problem(f"answers {status} {_short(got)} instead of {recording.status}")
+    differs = _difference(want, got)
+    if differs is not None:
+        raise _Problem(f"answers differently: {differs}")
     return "ok"
 
 
-def _short(value: Any, limit: int = 300) -> str:
+def _short(value: Any, limit: int = 200) -> str:
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _difference(want: Any, got: Any, path: str = "") -> str | None:
+    """The first place two JSON documents differ, or None."""
+    where = path.rstrip(".") or "the answer"
+    if isinstance(want, dict) and isinstance(got, dict):
+        for key in sorted(set(want) | set(got)):
+            if key not in got:
+                return f"{path}{key}: recorded, missing now"
+            if key not in want:
+                return f"{path}{key}: not recorded, now {_short(got[key])}"
+            found = _difference(want[key], got[key], f"{path}{key}.")
+            if found is not None:
+                return found
+        return None
+    if isinstance(want, list) and isinstance(got, list):
+        if len(want) != len(got):
+            return f"{where}: {len(want)} items recorded, {len(got)} now"
+        for i, (w, g) in enumerate(zip(want, got, strict=True)):
+            found = _difference(w, g, f"{where}[{i}].")
+            if found is not None:
+                return found
+        return None
+    return None if want == got else f"{where}: {_short(want)} recorded, {_short(got)} now"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
