@@ -1,7 +1,8 @@
 """What test authors script: field overrides, same/different person, and the celebrity gallery.
 
 Images are named by content (any bytes or a file path) or by S3 location, so a scripted answer
-follows the photo whichever way a request passes it.
+follows the photo whichever way a request passes it. A test's script wins over what a replayed
+recording says about the same photo (``backend.recorded``), which wins over vision.
 """
 
 from __future__ import annotations
