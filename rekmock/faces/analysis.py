@@ -196,7 +196,8 @@ def faces_of(image: LoadedImage, scripts: Scripts) -> list[FaceView]:
                  for i in range(len(analysis.faces))]
     else:
         views = _recorded_faces(image, analysis, refs, given, scripts)
-    facts.learn(image.key, [view.bounding_box() for view in views])
+    if facts:
+        facts.learn(image.key, [view.bounding_box() for view in views])
     return views
 
 
