@@ -348,6 +348,11 @@ def test_recorded_faces_show_in_index_faces_and_searches(recorded: Recorded) -> 
                                             Image={"Bytes": photo("obama2.jpg")})["FaceMatches"]
         assert [(h["Face"]["FaceId"], h["Similarity"]) for h in hits] == [
             (indexed[0]["Face"]["FaceId"], SIMILARITY)]
+        probe = client.search_faces_by_image(CollectionId="fresh",
+                                             Image={"Bytes": photo("obama2.jpg")})
+        searched = recorded.answers["detect_s3"]["FaceDetails"][0]  # obama2.jpg, recorded
+        assert probe["SearchedFaceBoundingBox"] == searched["BoundingBox"]
+        assert probe["SearchedFaceConfidence"] == searched["Confidence"]
         client.create_user(CollectionId="fresh", UserId="barack")
         client.associate_faces(CollectionId="fresh", UserId="barack",
                                FaceIds=[indexed[0]["Face"]["FaceId"]])
@@ -504,6 +509,11 @@ def test_recordings_verify(recorded: Recorded, tmp_path: Path) -> None:
     assert run.stdout.splitlines()[-1] == (
         "7 recordings, 0 failed, 5 replayed through the mock")
     assert "DeleteCollection-" in run.stdout and "skipped: its answer depends" in run.stdout
+    without = _rekmock("recordings", "verify", str(recorded.inproc))
+    assert without.returncode == 0
+    assert without.stdout.splitlines()[-1] == (
+        "7 recordings, 0 failed, 0 replayed through the mock (5 need their photos: "
+        "--images PHOTO_DIR)")
     # A recording that no longer answers as recorded: the IndexFaces answer edited (the
     # DetectFaces answer of the same photo, first by name, still gives the face).
     edited = tmp_path / "edited"

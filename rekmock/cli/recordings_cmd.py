@@ -2,12 +2,11 @@
 rekmock still answers each recording as recorded.
 
 ``verify`` checks every file: it is a recording, its name is its content's (a hand-edited
-request no longer matches the call it was made for), no other file records the same call. With
-``--images`` (folders of the photos the suite used, found by content) it then replays each
-recording through ``mock_rekognition(replay=DIR)`` and a boto3 client: a stateless call must
-get the recorded answer; an IndexFaces into a fresh collection must give the recorded faces
-(ids aside). Calls whose answers depend on earlier calls (searches, users, lists) are not
-replayed alone.
+request no longer matches the call it was made for), no other file records the same call. It
+then replays each recording through ``mock_rekognition(replay=DIR)`` and a boto3 client, its
+photos found by content in the ``--images`` folders: a stateless call must get the recorded
+answer; an IndexFaces into a fresh collection must give the recorded faces (ids aside). Calls
+whose answers depend on earlier calls (searches, users, lists) are not replayed alone.
 """
 
 from __future__ import annotations
@@ -22,6 +21,9 @@ from typing import Any
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 # Members whose values are rekmock's own on replay (ids), left out of the IndexFaces check.
 IDS = frozenset({"FaceId", "ImageId", "UserId"})
+
+
+_NO_PHOTO = "its photos are not among --images"
 
 
 class _Problem(Exception):
@@ -96,7 +98,7 @@ def _replay(recording: Any, directory: Path, images: dict[str, Path]) -> str:
     try:
         params = _with_images(recording.request, images)
     except KeyError:
-        return "skipped: a photo of it is not among --images"
+        return f"skipped: {_NO_PHOTO}"
     with mock_rekognition(replay=directory):
         client = boto3.client("rekognition", region_name=recording.region,
                               endpoint_url=regional_endpoint(recording.region))
@@ -170,7 +172,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             lines[path] = "ok"
         except (store.RecordingError, _Problem) as exc:
             lines[path] = f"FAIL: {exc}"
-    if images and len(readable) == len(paths):
+    if len(readable) == len(paths):  # a replay loads every file: all must be recordings
         for recording in readable:
             try:
                 lines[recording.path] = _replay(recording, directory, images)
@@ -179,10 +181,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"{path.name}: {lines[path]}")
         failed += lines[path].startswith("FAIL")
-    replayed = sum(1 for line in lines.values() if line == "ok") if images else 0
-    print(f"{len(paths)} recordings, {failed} failed"
-          + (f", {replayed} replayed through the mock" if images else
-             " (add --images PHOTO_DIR to replay them through the mock)"))
+    replayed = sum(1 for line in lines.values() if line == "ok")
+    no_photo = sum(1 for line in lines.values() if line.endswith(_NO_PHOTO))
+    print(f"{len(paths)} recordings, {failed} failed, {replayed} replayed through the mock"
+          + (f" ({no_photo} need their photos: --images PHOTO_DIR)" if no_photo else ""))
     return 1 if failed else 0
 
 

@@ -181,7 +181,7 @@ class Replayer:
 _active: list[Mode] = []
 _lock = threading.Lock()
 _defaults: dict[str, Any] = {}  # set by configure() (the pytest options)
-_replayers: dict[tuple[Path, Any], Replayer] = {}
+_replayers: dict[Path, tuple[Any, Replayer]] = {}  # the latest per directory
 
 
 def current() -> Mode | None:
@@ -230,13 +230,14 @@ def _replayer(directory: str) -> Replayer:
     from . import store
 
     path = Path(directory).resolve()
-    key = (path, store.signature(path))
+    signature = store.signature(path)
     with _lock:
-        found = _replayers.get(key)
-    if found is None:
-        found = Replayer(path)
-        with _lock:
-            _replayers[key] = found
+        known = _replayers.get(path)
+    if known is not None and known[0] == signature:
+        return known[1]
+    found = Replayer(path)
+    with _lock:
+        _replayers[path] = (signature, found)
     return found
 
 
