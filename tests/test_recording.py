@@ -619,7 +619,7 @@ def test_calls_are_signed_with_the_callers_credentials_found_before_moto_hides_t
     assert TOKEN not in next(tmp_path.iterdir()).read_text()
 
 
-def test_recording_inside_mock_aws_needs_credentials_found_before(
+def test_recording_inside_mock_aws_needs_credentials_found_before_or_a_profile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
@@ -631,6 +631,14 @@ def test_recording_inside_mock_aws_needs_credentials_found_before(
     try:
         with mock_aws(), pytest.raises(forward.NoCredentials, match="before any mock_aws"):
             mock_rekognition(record=tmp_path, upstream="http://127.0.0.1:9")
+        # A named profile still leads to the caller's own credentials inside mock_aws.
+        (tmp_path / "credentials").write_text(
+            "[team]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n")
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+        monkeypatch.setenv("AWS_PROFILE", "team")
+        with mock_aws():
+            mock_rekognition(record=tmp_path, upstream="http://127.0.0.1:9")
+            assert forward.credentials().access_key == "AKIDPROFILE"
     finally:
         forward.forget_credentials()
 
