@@ -162,3 +162,14 @@ class MalformedPolicyDocumentException(RekognitionError):
         "The format of the project policy document that you supplied to PutProjectPolicy is "
         "incorrect."
     )
+
+
+class UpstreamUnavailable(RekognitionError):
+    """A recording run could not reach the service (or the proxy) it forwards to: nothing is
+    recorded, and the caller learns why."""
+
+    code = "ServiceUnavailableException"
+    status = 503
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"rekmock could not reach the upstream {url}: {reason}")

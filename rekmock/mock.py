@@ -15,6 +15,7 @@ for the life of the process.
 from __future__ import annotations
 
 import inspect
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -26,6 +27,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.models import MockAWS
 
 from .backend.backends import RekognitionBackend, rekognition_backends
+from .recording import modes
 from .scripting import RekognitionState
 
 T = TypeVar("T", bound=Callable[..., Any])  # a test function or a test class
@@ -96,9 +98,16 @@ MockAWS.stop = _stop_and_restore  # type: ignore[method-assign]
 
 
 class MockRekognition:
-    """Context manager and decorator; ``start()``/``stop()`` for setUp/tearDown style."""
+    """Context manager and decorator; ``start()``/``stop()`` for setUp/tearDown style.
 
-    def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    ``record``/``replay``: a recordings directory (see ``rekmock.recording``); the mode is
+    chosen, and a recording's credentials resolved, when the mock is made."""
+
+    def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, *,
+                 record: str | os.PathLike[str] | None = None,
+                 replay: str | os.PathLike[str] | None = None,
+                 upstream: str | None = None, mask_account: bool | None = None) -> None:
+        self._recording = modes.mode_for(record, replay, upstream, mask_account)
         self._mock = mock_aws()
         # mock_aws's decorators call self.start/self.stop: count rekmock's users through them.
         self._mock.start = self._start_mock  # type: ignore[method-assign]
@@ -112,9 +121,13 @@ class MockRekognition:
         except BaseException:
             release()
             raise
+        if self._recording is not None:
+            modes.enter(self._recording)
 
     def _stop_mock(self, remove_data: bool = True) -> None:
         global _active
+        if self._recording is not None:
+            modes.leave(self._recording)
         with _lock:
             _active = max(0, _active - 1)
         MockAWS.stop(self._mock, remove_data=remove_data)  # restores if it was the last mock
@@ -142,18 +155,33 @@ def mock_rekognition(func: T) -> T: ...
 
 
 @overload
-def mock_rekognition(func: None = None) -> MockRekognition: ...
+def mock_rekognition(
+    func: None = None, *, record: str | os.PathLike[str] | None = None,
+    replay: str | os.PathLike[str] | None = None, upstream: str | None = None,
+    mask_account: bool | None = None,
+) -> MockRekognition: ...
 
 
-def mock_rekognition(func: T | None = None) -> T | MockRekognition:
+def mock_rekognition(
+    func: T | None = None, *, record: str | os.PathLike[str] | None = None,
+    replay: str | os.PathLike[str] | None = None, upstream: str | None = None,
+    mask_account: bool | None = None,
+) -> T | MockRekognition:
     """Use as ``@mock_rekognition``, ``@mock_rekognition()``, or ``with mock_rekognition() as rek``.
 
     Inside, boto3 Rekognition clients reach rekmock and every other AWS service reaches moto.
     The context manager gives a :class:`~rekmock.scripting.RekognitionState` for scripting answers.
     Typed like moto's ``mock_aws``: a decorated function or class keeps its own type.
+
+    ``record=DIR`` forwards every Rekognition call to the real service (or to ``upstream``, a
+    URL), signed with the caller's AWS credentials, and writes each answer to DIR
+    (``mask_account``: ARNs name moto's account there); ``replay=DIR`` answers from those
+    recordings. Without either, ``REKMOCK_RECORD`` / ``REKMOCK_REPLAY`` (or the pytest
+    options) decide.
     """
     if func is None:
-        return MockRekognition()
+        return MockRekognition(record=record, replay=replay, upstream=upstream,
+                               mask_account=mask_account)
     if inspect.isclass(func) or callable(func):
         return MockRekognition()(func)
     raise TypeError("mock_rekognition decorates a function or a class")

@@ -11,9 +11,10 @@ from .helpers import ROOT
 PACKAGE = ROOT / "rekmock"
 BASE = {"errors", "botocore_model", "defaults"}  # below everything; import nothing of rekmock
 # A layer imports only layers ranked below it: cli -> server -> the public entry points
-# (__init__, pytest_plugin, mock, scripting) -> service -> faces -> backend -> vision.
-RANK = {"vision": 0, "backend": 1, "faces": 2, "service": 3, "scripting": 4, "mock": 5,
-        "pytest_plugin": 6, "__init__": 7, "server": 8, "cli": 9}
+# (__init__, pytest_plugin, mock, scripting) -> service -> recording -> faces -> backend ->
+# vision. (recording: the record and replay modes the service's dispatch asks first.)
+RANK = {"vision": 0, "backend": 1, "faces": 2, "recording": 3, "service": 4, "scripting": 5,
+        "mock": 6, "pytest_plugin": 7, "__init__": 8, "server": 9, "cli": 10}
 PUBLIC_DOORS = {("control", "server"), ("__main__", "cli")}  # re-exports of what lies above
 
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from rekmock.botocore_model import service_model
-from rekmock.vision import LANDMARK_TYPES, analyze, similarity
+from rekmock.vision import LANDMARK_TYPES, analyze, measure_at, similarity
 from rekmock.vision import api as vision_api
 
 DATA = Path(__file__).parent / "data"
@@ -86,6 +86,25 @@ def test_same_and_different_people() -> None:
     assert similarity(d1, d1) > 99.9
     assert similarity(d1, d2) > 90
     assert similarity(d1, d3) < 50 and similarity(d2, d3) < 50
+
+
+def test_a_face_measured_at_a_given_box_is_the_face_found_there() -> None:
+    """measure_at (a face another detector found): at detection's own box and five points it
+    measures what detection measured; at a box half as large again, still the same person."""
+    key, rgb = load("obama.jpg")
+    found = analyze(key, rgb)
+    face = found.faces[0]
+    points = [face.landmarks[t] for t in ("eyeLeft", "eyeRight", "nose", "mouthLeft",
+                                          "mouthRight")]
+    same = measure_at(key, lambda: rgb, face.box, points, face.confidence)
+    assert same.faces[0].box == face.box and same.faces[0].confidence == face.confidence
+    assert abs(same.faces[0].yaw - face.yaw) < 3 and abs(same.faces[0].roll - face.roll) < 3
+    assert similarity(same.descriptor(0), found.descriptor(0)) > 99
+    left, top, w, h = face.box
+    wider = (left - w / 4, top - h / 4, w * 1.5, h * 1.5)
+    assert similarity(measure_at(key, lambda: rgb, wider, points, 99.0).descriptor(0),
+                      analyze(*load("obama2.jpg")).descriptor(0)) > 90
+    assert measure_at(key, lambda: rgb, face.box, points, face.confidence) is same  # kept
 
 
 def test_similarity_is_monotonic_in_distance() -> None:

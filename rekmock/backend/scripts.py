@@ -1,7 +1,8 @@
 """What test authors script: field overrides, same/different person, and the celebrity gallery.
 
 Images are named by content (any bytes or a file path) or by S3 location, so a scripted answer
-follows the photo whichever way a request passes it.
+follows the photo whichever way a request passes it. A test's script wins over what a replayed
+recording says about the same photo (``backend.recorded``), which wins over vision.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import recorded
 
 ImageRef = tuple[str, ...]  # ("sha256", hexdigest) or ("s3", bucket, name)
 ImageLike = bytes | bytearray | str | os.PathLike[str] | dict[str, Any] | tuple[str, str]
@@ -124,8 +127,18 @@ class Scripts:
             return self.celebrities.get(celebrity_id)
 
     def scripted_pairs(self) -> list[frozenset[tuple[ImageRef, int]]]:
+        """Pairs a test scripted, then pairs a replayed recording gave a similarity."""
         with self.lock:
-            return list(self.pairs)
+            own = list(self.pairs)
+        return own + [p for p in recorded.current().pairs() if p not in self.pairs]
+
+    def mentions(self, refs: list[ImageRef]) -> bool:
+        """Whether a test scripted anything about an image with one of these names."""
+        names = set(refs)
+        with self.lock:
+            keys = [*self.face_fields, *self.celebrity_faces,
+                    *(side for pair in self.pairs for side in pair)]
+        return any(ref in names for ref, _ in keys)
 
     def fields_for(self, refs: list[ImageRef], index: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -136,12 +149,13 @@ class Scripts:
     def pair_similarity(
         self, refs_a: list[ImageRef], index_a: int, refs_b: list[ImageRef], index_b: int
     ) -> float | None:
+        """A test's scripted similarity of the two faces, else a replayed recording's."""
         for ra in refs_a:
             for rb in refs_b:
                 found = self.pairs.get(frozenset({(ra, index_a), (rb, index_b)}))
                 if found is not None:
                     return found
-        return None
+        return recorded.current().pair_similarity(refs_a, index_a, refs_b, index_b)
 
     def celebrity_for(self, refs: list[ImageRef], index: int) -> tuple[str, float] | None:
         for ref in refs:

@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from ..defaults import MATCH_THRESHOLD
-from . import cache_cmd
+from . import cache_cmd, recordings_cmd
 
 USAGE_ERROR = 2
 
@@ -126,15 +126,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recording_mode(args: argparse.Namespace) -> Any:
+    """The server's record or replay mode (``--record``/``--replay``, else the environment)."""
+    from ..recording import modes, store
+    from ..recording.forward import NoCredentials
+
+    try:
+        return modes.mode_for(args.record, args.replay, args.upstream,
+                              True if args.mask_account else None)
+    except (ValueError, NoCredentials, FileNotFoundError, store.RecordingError) as exc:
+        raise CliError(str(exc)) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from ..recording import modes
     from ..server.app import Server
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    mode = _recording_mode(args)
     try:
         server = Server(args.host, args.port)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    if mode is not None:
+        modes.enter(mode)  # for the life of the process
+        print(f"rekmock: {mode.describe()}", file=sys.stderr, flush=True)
     # moto builds some URLs (SQS queue URLs, ...) from MOTO_PORT, as its own server sets it.
     os.environ.setdefault("MOTO_PORT", str(server.port))
 
@@ -232,8 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=int(os.environ.get("MOTO_PORT", "5000")),
         help="port (default 5000 or $MOTO_PORT; 0 picks a free one)",
     )
+    serve.add_argument("--record", metavar="DIR",
+                       help="forward each Rekognition call to AWS (signed with this process's "
+                       "credentials) and write the answers to DIR")
+    serve.add_argument("--upstream", metavar="URL",
+                       help="with --record: where to forward (default: the region's endpoint)")
+    serve.add_argument("--mask-account", action="store_true",
+                       help="with --record: write moto's account id in ARNs, not yours")
+    serve.add_argument("--replay", metavar="DIR",
+                       help="answer from the recordings in DIR where they match")
     serve.set_defaults(func=cmd_serve)
     cache_cmd.add_parser(sub)
+    recordings_cmd.add_parser(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import vision
+from ..backend import recorded
 from ..backend.scripts import ImageRef, Scripts, refs_of
 from ..botocore_model import f32, service_model
 from .intake import LoadedImage
@@ -33,6 +34,8 @@ ALL_LANDMARKS = (
 # SURPRISED 6.3, FEAR 5.9, SAD 2.2), so the scores add up to about 100-115.
 EMOTION_FLOORS = {"SURPRISED": 6.3, "FEAR": 5.9, "SAD": 2.2}
 SERVICE_EMOTIONS = ("HAPPY", "SURPRISED", "FEAR", "SAD", "CALM", "CONFUSED", "DISGUSTED", "ANGRY")
+# The five points that place a face for the landmark networks (vision.measure_at's order).
+FIVE_POINTS = ("eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight")
 DEFAULT_FIELDS = ("BoundingBox", "Landmarks", "Pose", "Quality", "Confidence")
 # Attribute enum value -> FaceDetail member it adds.
 ATTRIBUTE_FIELDS = {
@@ -87,17 +90,24 @@ def occluded(face_occluded: tuple[bool, float],
 
 @dataclass
 class FaceView:
-    """One detected face of one image, with its scripted overrides."""
+    """One face of one image (``index``: its place in the image, largest first), with the
+    fields a recording or a test gave it. ``slot``: the face in ``analysis`` that measures it,
+    when not ``index`` (faces a recording placed)."""
 
     image: LoadedImage
     analysis: vision.ImageAnalysis
     index: int
     refs: list[ImageRef]
     overrides: dict[str, Any] = field(default_factory=dict)
+    slot: int | None = None
+
+    @property
+    def _slot(self) -> int:
+        return self.index if self.slot is None else self.slot
 
     @property
     def face(self) -> vision.Face:
-        return self.analysis.faces[self.index]
+        return self.analysis.faces[self._slot]
 
     def bounding_box(self) -> dict[str, float]:
         if "BoundingBox" in self.overrides:
@@ -111,9 +121,12 @@ class FaceView:
         return float(self.overrides.get("Confidence", f32(self.face.confidence)))
 
     def landmarks(self, every: bool) -> list[dict[str, Any]]:
+        """The 5 (or all 30) landmarks: each given type as given, the others measured."""
         w, h = self.analysis.width, self.analysis.height
+        given = {point["Type"]: point for point in self.overrides.get("Landmarks", ())}
         types = ALL_LANDMARKS if every else DEFAULT_LANDMARKS
         return [
+            dict(given[t]) if t in given else
             {"Type": t, "X": f32(self.face.landmarks[t][0] / w),
              "Y": f32(self.face.landmarks[t][1] / h)}
             for t in types
@@ -131,7 +144,7 @@ class FaceView:
         return {"Brightness": f32(self.face.brightness), "Sharpness": f32(self.face.sharpness)}
 
     def _attribute_fields(self) -> dict[str, Any]:
-        a = self.analysis.attributes(self.index)
+        a = self.analysis.attributes(self._slot)
         emotions = service_emotions(a.emotions)
         return {
             "AgeRange": {"Low": int(a.age_range[0]), "High": int(a.age_range[1])},
@@ -159,28 +172,68 @@ class FaceView:
             "Quality": self.quality(),
             "Confidence": self.confidence(),
         }
-        if wanted - set(DEFAULT_FIELDS):
+        if wanted - set(DEFAULT_FIELDS) - set(self.overrides):
             values.update(self._attribute_fields())
-        values.update({k: v for k, v in self.overrides.items() if k in wanted})
+        values.update({k: v for k, v in self.overrides.items()
+                       if k in wanted and k != "Landmarks"})
         order = service_model().shape_for("FaceDetail").members
         return {name: values[name] for name in order if name in wanted}
 
     def descriptor(self) -> np.ndarray:
-        return self.analysis.descriptor(self.index)
+        return self.analysis.descriptor(self._slot)
 
 
 def faces_of(image: LoadedImage, scripts: Scripts) -> list[FaceView]:
-    """Every face the mock sees in ``image``, largest first, scripted fields applied."""
+    """Every face the mock sees in ``image``, largest first, scripted fields applied: the faces
+    a replayed recording gives the image when it has one (see :func:`_recorded_faces`), else
+    the faces vision finds."""
     analysis = vision.analyze_encoded(image.key, image.pixels)
     refs = refs_of(image.key, image.s3_location)
-    return [
-        FaceView(image, analysis, i, refs, scripts.fields_for(refs, i))
-        for i in range(len(analysis.faces))
-    ]
+    facts = recorded.current()
+    given = facts.faces(image.key)
+    if given is None:
+        views = [FaceView(image, analysis, i, refs, scripts.fields_for(refs, i))
+                 for i in range(len(analysis.faces))]
+    else:
+        views = _recorded_faces(image, analysis, refs, given, scripts)
+    if facts:
+        facts.learn(image.key, [view.bounding_box() for view in views])
+    return views
+
+
+def _recorded_faces(image: LoadedImage, analysis: vision.ImageAnalysis, refs: list[ImageRef],
+                    given: list[dict[str, Any]], scripts: Scripts) -> list[FaceView]:
+    """The service's faces of an image: their number, boxes and every field it gave; what it
+    did not give (other attributes or landmarks, the face vector) is measured by vision on the
+    face found at the same place, or, where vision found none, at the service's box."""
+    w, h = analysis.width, analysis.height
+    mine = [_pixel_box(face.box, w, h) for face in analysis.faces]
+    same = recorded.matching([detail["BoundingBox"] for detail in given], mine)
+    views = []
+    for i, detail in enumerate(given):
+        overrides = {**detail, **scripts.fields_for(refs, i)}
+        if i in same:
+            views.append(FaceView(image, analysis, i, refs, overrides, slot=same[i]))
+            continue
+        box = detail["BoundingBox"]
+        points = {p["Type"]: (p["X"] * w, p["Y"] * h) for p in detail["Landmarks"]}
+        measured = vision.measure_at(
+            image.key, image.pixels,
+            (box["Left"] * w, box["Top"] * h, box["Width"] * w, box["Height"] * h),
+            [points[t] for t in FIVE_POINTS], float(detail["Confidence"]),
+        )
+        views.append(FaceView(image, measured, i, refs, overrides, slot=0))
+    return views
+
+
+def _pixel_box(box: tuple[float, float, float, float], w: int, h: int) -> dict[str, float]:
+    left, top, width, height = box
+    return {"Width": width / w, "Height": height / h, "Left": left / w, "Top": top / h}
 
 
 def similarity(a: FaceView, b: FaceView, scripts: Scripts) -> float:
-    """How alike two faces are (0..100): scripted when a test said so, else by face vector."""
+    """How alike two faces are (0..100): scripted when a test said so (or a replayed recording
+    gave the pair's similarity), else by face vector."""
     scripted = scripts.pair_similarity(a.refs, a.index, b.refs, b.index)
     if scripted is not None:
         return f32(scripted)

@@ -27,6 +27,7 @@ from ..errors import (
     SerializationException,
     UnknownOperationException,
 )
+from ..recording import modes
 from .context import Context
 from .handlers import Handler, load_all
 from .validation import validate
@@ -59,6 +60,10 @@ class RekognitionResponse(MotoRekognitionResponse):
         except RekognitionError as error:
             body, out = _error_body(self.operation or "?", error, getattr(self, "raw_body", b""))
             return _as_sent(int(out.pop("status")), out, body)
+        recorded = _recorded_answer(self)
+        if recorded is not None:  # the service's own answer keeps its request id, if it sent one
+            status, headers, body = recorded
+            return _as_sent(status, headers, body, keep_request_id=True)
         return _as_sent(*self.call_action())
 
     def _get_action(self) -> str:
@@ -98,14 +103,37 @@ class RekognitionResponse(MotoRekognitionResponse):
             raise InternalServerError() from None
 
 
-def _as_sent(status: int, headers: dict[str, Any], body: Any) -> tuple[int, dict[str, Any], Any]:
+def _as_sent(status: int, headers: dict[str, Any], body: Any,
+             keep_request_id: bool = False) -> tuple[int, dict[str, Any], Any]:
     """The service's headers on every answer, success or error, rekmock's or moto's: its JSON
-    content type and a UUID request id (moto writes a 52-character string), and no ``status``."""
+    content type and a UUID request id (moto writes a 52-character string), and no ``status``.
+    ``keep_request_id``: an answer forwarded from the service keeps the id the service gave."""
+    given = [v for n, v in headers.items() if n.lower() == "x-amzn-requestid"]
     for name in [n for n in headers if n.lower() in _NOT_SENT]:
         del headers[name]
     headers["Content-Type"] = JSON_CONTENT_TYPE
-    headers["x-amzn-RequestId"] = str(mock_random.uuid4())
+    kept = given[0] if keep_request_id and given else None
+    headers["x-amzn-RequestId"] = kept or str(mock_random.uuid4())
     return status, headers, body
+
+
+def _recorded_answer(response: RekognitionResponse) -> Any:
+    """The running record or replay mode's answer (see ``rekmock.recording.modes``), or None:
+    then rekmock computes it. Handlers never see the difference."""
+    mode = modes.current()
+    if mode is None:
+        return None
+    body = response.body if isinstance(response.body, bytes) else str(response.body).encode()
+    call = modes.Call(response.operation, body, response.current_account, response.region,
+                      response.partition, response.operation in _COMPUTED)
+    try:
+        return mode.answer(call)
+    except Exception as exc:
+        if not isinstance(exc, RekognitionError):
+            log.exception("rekmock failed to record or replay %s", response.operation)
+            exc = InternalServerError()
+        text, out = _error_body(response.operation, exc, body)
+        return int(out.pop("status")), out, text
 
 
 def parse_json(body: bytes | str | None) -> Any:
@@ -146,5 +174,6 @@ def _attach(operation: str, handler: Handler) -> None:
     setattr(RekognitionResponse, method.__name__, method)
 
 
+_COMPUTED = frozenset(load_all())  # the operations rekmock computes itself
 for _operation, _handler in load_all().items():
     _attach(_operation, _handler)

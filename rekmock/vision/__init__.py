@@ -7,7 +7,7 @@ Nothing here knows about HTTP, boto3 or AWS request shapes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .landmarks import LANDMARK_TYPES
@@ -24,6 +24,7 @@ __all__ = [
     "analyze",
     "analyze_encoded",
     "distance_for_similarity",
+    "measure_at",
     "similarity",
     "similarity_from_distance",
 ]
@@ -42,6 +43,15 @@ def analyze_encoded(key: str, pixels: Callable[[], np.ndarray]) -> ImageAnalysis
     from .api import analyze_encoded as _analyze_encoded
 
     return _analyze_encoded(key, pixels)
+
+
+def measure_at(key: str, pixels: Callable[[], np.ndarray],
+               box: tuple[float, float, float, float], points5: Sequence[tuple[float, float]],
+               confidence: float) -> ImageAnalysis:
+    """One face measured at a given box and five points (see ``api.measure_at``)."""
+    from .api import measure_at as _measure_at
+
+    return _measure_at(key, pixels, box, points5, confidence)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -15,8 +15,9 @@ import math
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,7 @@ QUARTER_ROLL = 90.0  # degrees of Roll a quarter turn adds
 UPRIGHT_ROLL = 45.0  # |Roll| up to which a face counts as upright in its frame
 
 _cache: OrderedDict[str, ImageAnalysis] = OrderedDict()
+_measured: OrderedDict[tuple[Any, ...], ImageAnalysis] = OrderedDict()  # see measure_at
 _cache_lock = threading.Lock()
 
 
@@ -100,13 +102,9 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
     surest = -math.inf
     seen = _detect.levelled(turned)
     for det in _detect.detect(seen, scale, width, height, strict=quarter != 0):
-        pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points,
-                                                      det.first_pass)
-        if mesh is not None:
-            roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
-        else:
-            roll, yaw, pitch = _pose.estimate(pts68, turned.shape[1], turned.shape[0])
-        upright = abs(roll) <= UPRIGHT_ROLL
+        face, ctx, presence = _measure(turned, seen, gray, det, scale,
+                                       _detect.confidence(det.prob))
+        upright = abs(face.roll) <= UPRIGHT_ROLL
         if quarter and not upright:
             continue
         sure = sure or presence is None or (presence >= _detect.RESCUE_PRESENCE and upright)
@@ -114,24 +112,66 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
         checked = det.first_pass[1] if presence is None and det.first_pass else presence
         if checked is not None:
             surest = max(surest, checked)
-        brightness, sharpness = _quality.measure(gray, pts68)
-        left, top, bw, bh = det.box
-        faces.append(
-            Face(
-                box=(left / scale, top / scale, bw / scale, bh / scale),
-                confidence=_detect.confidence(det.prob),
-                landmarks={k: (x / scale, y / scale) for k, (x, y) in named.items()},
-                roll=roll,
-                yaw=yaw,
-                pitch=pitch,
-                brightness=brightness,
-                sharpness=sharpness,
-            )
-        )
-        ctx = _context(turned, gray, det, pts68, (roll, yaw, pitch))
+        faces.append(face)
         ctx.quarter = quarter
         contexts.append(ctx)
     return faces, contexts, sure, surest
+
+
+def _measure(work: np.ndarray, seen: np.ndarray, gray: np.ndarray, det: _detect.Detection,
+             scale: float, confidence: float) -> tuple[Face, FaceContext, float | None]:
+    """Landmarks, pose and quality of one face of a working copy (``seen``: as the networks
+    see it), in original pixels; its context; the mesh's face-presence logit."""
+    pts68, named, mesh, presence = _landmarks.fit(seen, gray, det.box, det.points,
+                                                  det.first_pass)
+    if mesh is not None:
+        roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
+    else:
+        roll, yaw, pitch = _pose.estimate(pts68, work.shape[1], work.shape[0])
+    brightness, sharpness = _quality.measure(gray, pts68)
+    left, top, bw, bh = det.box
+    face = Face(
+        box=(left / scale, top / scale, bw / scale, bh / scale),
+        confidence=confidence,
+        landmarks={k: (x / scale, y / scale) for k, (x, y) in named.items()},
+        roll=roll,
+        yaw=yaw,
+        pitch=pitch,
+        brightness=brightness,
+        sharpness=sharpness,
+    )
+    return face, _context(work, gray, det, pts68, (roll, yaw, pitch)), presence
+
+
+def measure_at(key: str, pixels: Callable[[], np.ndarray], box: tuple[float, float, float, float],
+               points5: Sequence[tuple[float, float]], confidence: float) -> ImageAnalysis:
+    """One face measured where the caller says it is, not where detection finds one: ``box``
+    (left, top, width, height) and ``points5`` (eyes, viewer's left first, nose tip, mouth
+    corners) in pixels of the upright image. Landmarks, pose and quality come from the pixels
+    as for a detected face, and attributes and the descriptor on demand. For a face another
+    detector found that rekmock's missed. Kept in memory by ``key``, box and points."""
+    import cv2
+
+    name = (key, tuple(box), tuple(map(tuple, points5)), confidence)
+    with _cache_lock:
+        hit = _measured.get(name)
+        if hit is not None:
+            _measured.move_to_end(name)
+            return hit
+    rgb = _as_rgb(pixels())
+    height, width = rgb.shape[:2]
+    work, scale = _detect.working_copy(rgb)
+    gray = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+    det = _detect.Detection(tuple(v * scale for v in box),  # type: ignore[arg-type]
+                            confidence / 100.0, np.asarray(points5, dtype=np.float64) * scale)
+    face, ctx, _ = _measure(work, _detect.levelled(work), gray, det, scale, confidence)
+    result = ImageAnalysis(width=width, height=height, faces=[face], _contexts=[ctx],
+                           _attributes_fn=_attributes.estimate, _descriptor_fn=_descriptor)
+    with _cache_lock:
+        _measured[name] = result
+        while len(_measured) > CACHE_SIZE:
+            _measured.popitem(last=False)
+    return result
 
 
 def _unturn(face: Face, quarter: int, width: int, height: int) -> Face:
@@ -334,3 +374,4 @@ def clear_cache() -> None:
     """Forget all cached analyses (tests; memory pressure)."""
     with _cache_lock:
         _cache.clear()
+        _measured.clear()

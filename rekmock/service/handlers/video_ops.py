@@ -15,6 +15,7 @@ from typing import Any
 
 from ...backend.jobs import FAILED, SUCCEEDED, Job, publish
 from ...backend.pagination import decode_token, encode_token
+from ...backend.recorded import box_iou
 from ...errors import (
     InvalidParameterException,
     InvalidS3ObjectException,
@@ -145,16 +146,6 @@ def get_face_detection(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 # -- face search ------------------------------------------------------------------------------
 
-def _iou(a: dict[str, float], b: dict[str, float]) -> float:
-    left = max(a["Left"], b["Left"])
-    top = max(a["Top"], b["Top"])
-    right = min(a["Left"] + a["Width"], b["Left"] + b["Width"])
-    bottom = min(a["Top"] + a["Height"], b["Top"] + b["Height"])
-    inter = max(0.0, right - left) * max(0.0, bottom - top)
-    union = a["Width"] * a["Height"] + b["Width"] * b["Height"] - inter
-    return inter / union if union > 0 else 0.0
-
-
 @dataclass
 class _Track:
     index: int
@@ -180,7 +171,7 @@ def tracked(ctx: Context, frames: Frames) -> Iterator[tuple[int, FaceView, int]]
             for track in live:
                 if track.index in taken:
                     continue
-                overlap = _iou(box, track.face.bounding_box())
+                overlap = box_iou(box, track.face.bounding_box())
                 score = overlap * 100 if overlap >= TRACK_IOU else 0.0
                 alike = similarity(face, track.face, ctx.scripts)
                 score = max(score, alike if alike >= TRACK_SIMILARITY else 0.0)
