@@ -124,3 +124,10 @@ class InternalServerError(RekognitionError):
     code = "InternalServerError"
     status = 500  # so SDKs retry it, as they retry the service's own
     message = "Amazon Rekognition experienced a service issue. Try your call again."
+
+
+class InvalidManifestException(RekognitionError):
+    """StartMediaAnalysisJob's input manifest holds no line (the wording is rekmock's)."""
+
+    code = "InvalidManifestException"
+    message = "The input manifest file is empty."

@@ -24,6 +24,7 @@ from ..errors import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
 )
+from .analysis import AnalysisState
 from .collection import Collection, collection_not_found
 from .ids import IdFactory
 from .jobs import VideoState
@@ -56,6 +57,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         self.scripts = Scripts()  # meaningful in the GLOBAL slot only
         self.idempotency: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.video = VideoState()  # stored-video jobs and Face Liveness sessions
+        self.analysis = AnalysisState()  # scripted labels, moderation, text, PPE; media jobs
 
     # -- collections ---------------------------------------------------------------------------
 
