@@ -37,6 +37,7 @@ class MediaAnalysisJob:
     results: dict[str, Any] | None = None  # Results (S3Object, ModelVersions)
     summary: dict[str, Any] | None = None  # ManifestSummary (S3Object)
     polls_left: int = 0
+    sequence: int = 0  # order of creation (ties of CreationTimestamp)
 
 
 @dataclass
@@ -85,6 +86,7 @@ class AnalysisState:
                 first = self.media_tokens.setdefault(token, job.job_id)
                 if first != job.job_id:
                     return self.media_jobs[first]
+            job.sequence = len(self.media_jobs)
             self.media_jobs[job.job_id] = job
             return job
 
@@ -104,7 +106,7 @@ class AnalysisState:
         """One page of jobs, newest first, each with the status a List shows (a held job is
         IN_PROGRESS; listing uses up no poll), and the NextToken."""
         with self.lock:
-            jobs = sorted(self.media_jobs.values(), key=lambda j: (-j.created, j.job_id))
+            jobs = sorted(self.media_jobs.values(), key=lambda j: (-j.created, -j.sequence))
             after = decode_token("media-analysis-jobs", token)
             start = 0
             if after is not None:

@@ -36,7 +36,7 @@ WITH, WITHOUT, INDETERMINATE = "with", "without", "indeterminate"
 
 
 def seen_persons(faces: list[FaceView]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for i, face in enumerate(faces[:MAX_PERSONS]):
         confidence = face.confidence()
         out.append({
@@ -45,7 +45,7 @@ def seen_persons(faces: list[FaceView]) -> list[dict[str, Any]]:
             "Confidence": confidence,
             "Id": i,
         })
-    return [p for p in out if p["Confidence"] >= MIN_CONFIDENCE]
+    return [p for p in out if float(p["Confidence"]) >= MIN_CONFIDENCE]
 
 
 def merged(seen: list[dict[str, Any]], scripted: list[dict[str, Any]] | None

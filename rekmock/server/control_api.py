@@ -46,6 +46,7 @@ from ..defaults import (
 from ..errors import RekognitionError
 from ..faces import intake
 from ..scripting import GENDERS, RekognitionState
+from .control_analysis import ANALYSIS_ENDPOINTS, ANALYSIS_SCHEMAS
 from .control_schema import (
     FACE_INDEX,
     IMAGE,
@@ -84,6 +85,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 SCHEMAS["different-person"] = SCHEMAS["same-person"]
 SCHEMAS.update(VIDEO_SCHEMAS)  # stored video and Face Liveness: control_video
+SCHEMAS.update(ANALYSIS_SCHEMAS)  # labels, moderation, text, PPE: control_analysis
 
 
 def checked(endpoint: str, body: Any) -> JsonDict:
@@ -167,6 +169,7 @@ ENDPOINTS: dict[str, Callable[[JsonDict, str], JsonDict]] = {
     "set-celebrity": set_celebrity,
     "reset": reset,
     **VIDEO_ENDPOINTS,
+    **ANALYSIS_ENDPOINTS,
 }
 
 

@@ -109,12 +109,14 @@ def dominant_colors(pixels: np.ndarray, limit: int) -> list[Color]:
     sample = np.ascontiguousarray(flat[::step])
     strip = Image.fromarray(sample.reshape(1, -1, 3), "RGB")
     quantized = strip.quantize(colors=PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
-    palette = np.array(quantized.getpalette()[: 3 * PALETTE_SIZE], dtype=np.int64).reshape(-1, 3)
+    palette = np.array((quantized.getpalette() or [])[: 3 * PALETTE_SIZE],
+                       dtype=np.int64).reshape(-1, 3)
     counts = np.bincount(np.asarray(quantized).ravel(), minlength=len(palette))
     merged: dict[str, list[float]] = {}  # css name -> [pixels, sum r, sum g, sum b]
     for index in np.flatnonzero(counts):
-        color = tuple(int(c) for c in palette[index])
-        entry = merged.setdefault(css_name(color), [0.0, 0.0, 0.0, 0.0])  # type: ignore[arg-type]
+        r, g, b = (int(c) for c in palette[index])
+        color = (r, g, b)
+        entry = merged.setdefault(css_name(color), [0.0, 0.0, 0.0, 0.0])
         n = float(counts[index])
         entry[0] += n
         for k in range(3):
