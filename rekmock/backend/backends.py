@@ -3,7 +3,7 @@
 Collections (with their faces, users and search index), their tags and the idempotency records
 of ClientRequestTokens live in each regional backend. Scripted answers and the celebrity gallery
 are account-wide, like the service's celebrity catalogue, and live in the account's ``global``
-backend. moto's own canned Rekognition operations (DetectLabels, DetectText, ...) are inherited
+backend. moto's own canned Rekognition operations (DetectCustomLabels, ...) are inherited
 unchanged. Locking: see :mod:`rekmock.backend.collection`.
 """
 

@@ -59,7 +59,7 @@ def measure(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
 
 def region_quality(crop: np.ndarray) -> tuple[float, float]:
     """(brightness, sharpness), each 0..100, of any grey region (at least 2x2 px) on the face
-    scale above: DetectLabels' image properties use the same measure for whole images."""
+    scale above; whole-image properties (image_properties) use the same measure."""
     import cv2
 
     brightness = float(crop.mean()) * 100.0 / 255.0 * BRIGHTNESS_GAIN
