@@ -23,7 +23,7 @@ from .pagination import decode_token, encode_token
 from .scripts import ImageRef
 
 LABELS, MODERATION, TEXT, PPE = "labels", "moderation", "text", "protective-equipment"
-CREATED, IN_PROGRESS, SUCCEEDED, FAILED = "CREATED", "IN_PROGRESS", "SUCCEEDED", "FAILED"
+IN_PROGRESS, SUCCEEDED, FAILED = "IN_PROGRESS", "SUCCEEDED", "FAILED"
 
 
 @dataclass
