@@ -145,8 +145,9 @@ class RekognitionState:
                                    match_confidence)
 
     def hold_video_jobs(self, polls: int, region: str = "us-east-1") -> None:
-        """Video jobs started from now on answer IN_PROGRESS to their first ``polls`` Gets (and
-        notify SNS when they turn final), to exercise a polling loop."""
+        """Video jobs (and media analysis jobs) started from now on answer IN_PROGRESS to their
+        first ``polls`` Gets (video jobs notify SNS when they turn final), to exercise a polling
+        loop."""
         if polls < 0:
             raise ValueError("polls is a count, >= 0")
         self.backend(region).video.hold_polls = polls
