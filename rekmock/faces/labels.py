@@ -136,9 +136,10 @@ def instance_colors(rgb: np.ndarray, labels: list[dict[str, Any]], limit: int) -
 def image_properties(rgb: np.ndarray, people: list[dict[str, float]],
                      limit: int = DEFAULT_MAX_COLORS) -> dict[str, Any]:
     """ImageProperties: the whole image's Quality (with Contrast) and DominantColors; with
-    people, the Foreground (their boxes) and Background (the rest), each with Quality
-    (Brightness, Sharpness, measured on the smallest rectangle holding the part) and
-    DominantColors (of the part's own pixels)."""
+    people, the Foreground (their boxes) and Background (the rest), each with DominantColors of
+    its own pixels and Quality (Brightness, Sharpness) measured on a rectangle: the smallest one
+    holding the people for the foreground, the largest strip beside or above or below it for the
+    background (when the people fill the image, there is no Background)."""
     out: dict[str, Any] = {"Quality": _quality(rgb, True), "DominantColors": colors_of(rgb, limit)}
     if not people:
         return out
@@ -147,11 +148,13 @@ def image_properties(rgb: np.ndarray, people: list[dict[str, float]],
     for box in people:
         x1, y1, x2, y2 = box_pixels(box, width, height)
         mask[y1:y2, x1:x2] = True
-    for name, part in (("Foreground", mask), ("Background", ~mask)):
-        if not part.any():
-            continue
-        ys, xs = np.nonzero(part)
-        region = rgb[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-        out[name] = {"Quality": _quality(region, False),
-                     "DominantColors": colors_of(rgb[part], limit)}
+    ys, xs = np.nonzero(mask)
+    x1, y1, x2, y2 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    out["Foreground"] = {"Quality": _quality(rgb[y1:y2, x1:x2], False),
+                         "DominantColors": colors_of(rgb[mask], limit)}
+    strips = [rgb[:, :x1], rgb[:, x2:], rgb[:y1, :], rgb[y2:, :]]
+    strip = max(strips, key=lambda a: a.shape[0] * a.shape[1])
+    if strip.size and (~mask).any():
+        out["Background"] = {"Quality": _quality(strip, False),
+                             "DominantColors": colors_of(rgb[~mask], limit)}
     return out
