@@ -3,8 +3,9 @@
     python benchmarks/latency.py [../shared/data]
 
 Prints median milliseconds for: ``import rekmock`` on top of ``import moto``; moto's canned
-CompareFaces (no vision: the floor for any mocked call); DetectFaces DEFAULT and ALL and
-CompareFaces on first sight of a 640x480 photo and repeated. First-sight photos are distinct real
+CompareFaces (no vision: the floor for any mocked call); DetectFaces DEFAULT and ALL,
+CompareFaces, DetectLabels (with and without IMAGE_PROPERTIES) and DetectProtectiveEquipment on
+first sight of a 640x480 photo and repeated. First-sight photos are distinct real
 photos (from the data folder when given, else the test photos again, each saved with a unique JPEG
 comment), so every call pays for decoding and vision once.
 """
@@ -109,6 +110,11 @@ def main() -> None:
              lambda a, b: client.detect_faces(Image={"Bytes": a}, Attributes=["ALL"])),
             ("CompareFaces", lambda a, b: client.compare_faces(
                 SourceImage={"Bytes": a}, TargetImage={"Bytes": b})),
+            ("DetectLabels", lambda a, b: client.detect_labels(Image={"Bytes": a})),
+            ("DetectLabels +props", lambda a, b: client.detect_labels(
+                Image={"Bytes": a}, Features=["GENERAL_LABELS", "IMAGE_PROPERTIES"])),
+            ("DetectProtectiveEq.", lambda a, b: client.detect_protective_equipment(
+                Image={"Bytes": a})),
         ], start=1):
             fresh = iter(list(photos_640x480(data, 2 * runs, salt)))  # made before timing
             first = median_ms(lambda: call(next(fresh), next(fresh)), runs)  # noqa: B023

@@ -4,7 +4,8 @@ Usage (from the project root)::
 
     python benchmarks/video_bench.py [--repeat N]
 
-Times StartFaceDetection (DEFAULT and ALL) and StartFaceSearch against a two-face collection on
+Times StartFaceDetection (DEFAULT and ALL), StartFaceSearch against a two-face collection,
+StartPersonTracking, StartLabelDetection and StartSegmentDetection (every frame, both types) on
 ``tests/data/two_people.mp4`` (H.264, 640x480, 10 fps, 5 s), each with a cold vision cache, and
 prints the median of ``--repeat`` runs divided by the clip's duration. The Start does the whole
 analysis (decode, one frame per 200 ms, faces, vectors for search), so its time is the cost.
@@ -61,6 +62,10 @@ def main() -> None:
             "StartFaceDetection ALL": (rek.start_face_detection,
                                        {"Video": video, "FaceAttributes": "ALL"}),
             "StartFaceSearch": (rek.start_face_search, {"Video": video, "CollectionId": "c"}),
+            "StartPersonTracking": (rek.start_person_tracking, {"Video": video}),
+            "StartLabelDetection": (rek.start_label_detection, {"Video": video}),
+            "StartSegmentDetection": (rek.start_segment_detection,
+                                      {"Video": video, "SegmentTypes": ["SHOT", "TECHNICAL_CUE"]}),
         }
         for label, (start, kwargs) in runs.items():
             times = [_timed(start, **kwargs) for _ in range(args.repeat)]

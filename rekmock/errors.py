@@ -173,3 +173,10 @@ class UpstreamUnavailable(RekognitionError):
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"rekmock could not reach the upstream {url}: {reason}")
+
+
+class InvalidManifestException(RekognitionError):
+    """StartMediaAnalysisJob's input manifest holds no line (the wording is rekmock's)."""
+
+    code = "InvalidManifestException"
+    message = "The input manifest file is empty."

@@ -13,6 +13,7 @@ from typing import Any
 import regex
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from .backend.analysis import LABELS, MODERATION, PPE, TEXT, AnalysisState, scripted_for
 from .backend.backends import RekognitionBackend, rekognition_backends, scripts_for
 from .backend.scripts import (
     Celebrity,
@@ -30,7 +31,7 @@ from .defaults import (
     SAME_PERSON_SIMILARITY,
 )
 from .errors import RekognitionError
-from .service.validation import validate_custom_labels, validate_face_fields
+from .service.validation import validate_custom_labels, validate_face_fields, validate_shape
 
 GENDERS = ("Male", "Female", "Nonbinary", "Unlisted")  # KnownGender types
 
@@ -149,8 +150,9 @@ class RekognitionState:
                                    match_confidence)
 
     def hold_video_jobs(self, polls: int, region: str = "us-east-1") -> None:
-        """Video jobs started from now on answer IN_PROGRESS to their first ``polls`` Gets (and
-        notify SNS when they turn final), to exercise a polling loop."""
+        """Video jobs (and media analysis jobs) started from now on answer IN_PROGRESS to their
+        first ``polls`` Gets (video jobs notify SNS when they turn final), to exercise a polling
+        loop."""
         if polls < 0:
             raise ValueError("polls is a count, >= 0")
         self.backend(region).video.hold_polls = polls
@@ -286,6 +288,69 @@ class RekognitionState:
         if not 0.0 <= f1_score <= 1.0:
             raise ValueError("f1_score is between 0 and 1")
         self.backend(region).custom_labels.f1_scores[version_name] = float(f1_score)
+
+
+    # -- image and video analysis beside the faces (issue 22) ----------------------------------
+
+    @property
+    def analysis(self) -> AnalysisState:
+        return scripted_for(self.account_id)
+
+    def set_labels(self, image: ImageLike, labels: list[dict[str, Any]]) -> None:
+        """DetectLabels answers these ``Label``s for ``image`` besides what it sees (a scripted
+        label replaces a seen one of the same name), e.g.
+        ``[{"Name": "Dog", "Confidence": 97.0, "Parents": [{"Name": "Animal"}]}]``."""
+        validate_shape("Labels", labels, "labels")
+        self.analysis.script(LABELS, image_ref(image), labels)
+
+    def set_moderation_labels(self, image: ImageLike, labels: list[dict[str, Any]],
+                              content_types: list[dict[str, Any]] = ()  # type: ignore[assignment]
+                              ) -> None:
+        """DetectModerationLabels (and media analysis jobs) answer these ``ModerationLabel``s
+        and ``ContentType``s for ``image``, e.g.
+        ``[{"Name": "Violence", "ParentName": "", "TaxonomyLevel": 1, "Confidence": 97.3}]``."""
+        validate_shape("ModerationLabels", labels, "moderation labels")
+        validate_shape("ContentTypes", list(content_types), "content types")
+        self.analysis.script(MODERATION, image_ref(image),
+                             {"ModerationLabels": labels, "ContentTypes": list(content_types)})
+
+    def set_text(self, image: ImageLike, detections: list[dict[str, Any]]) -> None:
+        """DetectText answers these ``TextDetection``s for ``image``."""
+        validate_shape("TextDetectionList", detections, "text detections")
+        self.analysis.script(TEXT, image_ref(image), detections)
+
+    def set_protective_equipment(self, image: ImageLike, persons: list[dict[str, Any]]) -> None:
+        """DetectProtectiveEquipment answers these ``ProtectiveEquipmentPerson``s for ``image``:
+        one with the Id of a person rekmock sees (0 = largest face) overrides that person's
+        members, e.g. ``[{"Id": 0, "BodyParts": [{"Name": "FACE", "Confidence": 99.0,
+        "EquipmentDetections": [{"Type": "FACE_COVER", "Confidence": 98.0, "CoversBodyPart":
+        {"Value": True, "Confidence": 97.0}, "BoundingBox": {...}}]}]}]``; others are added."""
+        validate_shape("ProtectiveEquipmentPersons", persons, "persons")
+        self.analysis.script(PPE, image_ref(image), persons)
+
+    def set_video_labels(self, video: bytes | str | os.PathLike[str],
+                         labels: list[dict[str, Any]], timestamp: int | None = None) -> None:
+        """Like ``set_labels`` for the video's sampled frame at ``timestamp`` ms, or for every
+        sampled frame when ``timestamp`` is None (StartLabelDetection)."""
+        validate_shape("Labels", labels, "labels")
+        self.analysis.script(LABELS, self._frame_ref(video, timestamp), labels)
+
+    def set_video_moderation_labels(self, video: bytes | str | os.PathLike[str],
+                                    labels: list[dict[str, Any]], timestamp: int | None = None,
+                                    content_types: list[dict[str, Any]] = ()  # type: ignore[assignment]
+                                    ) -> None:
+        """Like ``set_moderation_labels`` for one sampled frame, or every one
+        (StartContentModeration)."""
+        validate_shape("ModerationLabels", labels, "moderation labels")
+        validate_shape("ContentTypes", list(content_types), "content types")
+        self.analysis.script(MODERATION, self._frame_ref(video, timestamp),
+                             {"ModerationLabels": labels, "ContentTypes": list(content_types)})
+
+    def set_video_text(self, video: bytes | str | os.PathLike[str],
+                       detections: list[dict[str, Any]], timestamp: int | None = None) -> None:
+        """Like ``set_text`` for one sampled frame, or every one (StartTextDetection)."""
+        validate_shape("TextDetectionList", detections, "text detections")
+        self.analysis.script(TEXT, self._frame_ref(video, timestamp), detections)
 
 
 def _polls(polls: int) -> int:

@@ -86,10 +86,11 @@ def test_unknown_targets_are_unknown_operations(rk: Any, target: str) -> None:
     assert (status, doc["__type"]) == (400, "UnknownOperationException")
 
 
-def test_moto_canned_operations_still_answer(rk: Any) -> None:
+def test_detect_labels_is_rekmocks_not_motos_canned_answer(rk: Any) -> None:
+    """moto answered any bytes with canned labels; the service refuses what is no image."""
     status, doc = send(rk, op("DetectLabels"), json.dumps(
         {"Image": {"Bytes": "AAAA"}}).encode())
-    assert status == 200 and "Labels" in doc
+    assert (status, doc["__type"]) == (400, "InvalidImageFormatException")
 
 
 # 3. Leaving the last mock gives moto its own Rekognition back.

@@ -160,9 +160,11 @@ def test_error_body_and_status_over_http(server: ServerProcess) -> None:
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def test_other_rekognition_operations_fall_back_to_moto(server: ServerProcess) -> None:
-    labels = client(server).detect_labels(Image={"Bytes": photo("coffee.jpg")})
-    assert labels["Labels"]
+def test_detect_labels_sees_people_in_server_mode(server: ServerProcess) -> None:
+    names = [lb["Name"] for lb in client(server).detect_labels(
+        Image={"Bytes": photo("obama.jpg")})["Labels"]]
+    assert "Person" in names
+    assert client(server).detect_labels(Image={"Bytes": photo("coffee.jpg")})["Labels"] == []
 
 
 def test_request_log_has_one_line_per_request(server: ServerProcess) -> None:

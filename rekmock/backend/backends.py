@@ -3,7 +3,7 @@
 Collections (with their faces, users and search index), their tags and the idempotency records
 of ClientRequestTokens live in each regional backend. Scripted answers and the celebrity gallery
 are account-wide, like the service's celebrity catalogue, and live in the account's ``global``
-backend. moto's own canned Rekognition operations (DetectLabels, DetectText, ...) are inherited
+backend. moto's own canned Rekognition operations (DetectCustomLabels, ...) are inherited
 unchanged. Locking: see :mod:`rekmock.backend.collection`.
 
 Stream processors (:mod:`.stream_processors`) live in the regional backend too; tags follow
@@ -27,6 +27,7 @@ from ..errors import (
     ResourceNotFoundException,
     ServiceQuotaExceededException,
 )
+from .analysis import AnalysisState
 from .collection import Collection, collection_not_found
 from .custom_labels import CustomLabels
 from .ids import IdFactory
@@ -70,6 +71,7 @@ class RekognitionBackend(MotoRekognitionBackend):
         self.video = VideoState()  # stored-video jobs and Face Liveness sessions
         self.streams = StreamProcessors(region_name, account_id)
         self.custom_labels = CustomLabels(account_id, region_name, self.ids)
+        self.analysis = AnalysisState()  # scripted labels, moderation, text, PPE; media jobs
 
     # -- collections ---------------------------------------------------------------------------
 

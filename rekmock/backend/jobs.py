@@ -31,6 +31,7 @@ class Job:
     metadata: dict[str, Any] | None
     polls_left: int = 0  # Gets that still answer IN_PROGRESS
     notified: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # members a successful Get adds
 
     @property
     def video(self) -> dict[str, Any]:

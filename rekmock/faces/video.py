@@ -123,24 +123,45 @@ def probe(data: bytes) -> VideoInfo:
         )
 
 
+class _Marks:
+    """Which frames are analysed: the first at or after each ``SAMPLE_MILLIS`` mark."""
+
+    def __init__(self, frame_rate: float) -> None:
+        self.fps = frame_rate or 1.0
+        self.next_mark = 0
+
+    def timestamp(self, index: int) -> int | None:
+        """Frame ``index``'s Timestamp in ms when it is sampled (frames come in order)."""
+        timestamp = round(index * 1000 / self.fps)
+        if timestamp < self.next_mark:
+            return None
+        self.next_mark = (timestamp // SAMPLE_MILLIS + 1) * SAMPLE_MILLIS
+        return timestamp
+
+
+def sampled_timestamps(info: VideoInfo) -> list[int]:
+    """The Timestamps of the frames ``sampled_frames`` yields, from the metadata alone (for
+    answers that need no pixels, e.g. scripted moderation labels)."""
+    marks = _Marks(info.frame_rate)
+    return [t for t in (marks.timestamp(i) for i in range(info.frames)) if t is not None]
+
+
 def sampled_frames(data: bytes, info: VideoInfo) -> Iterator[tuple[int, LoadedImage]]:
     """(Timestamp in ms, frame) for the first frame at or after each ``SAMPLE_MILLIS`` mark."""
-    fps = info.frame_rate or 1.0
-    next_mark = 0
+    marks = _Marks(info.frame_rate)
     with _Opened(data) as cap:
         index = 0
         while True:
             ok = cap.grab()
             if not ok:
                 return
-            timestamp = round(index * 1000 / fps)
+            timestamp = marks.timestamp(index)
             index += 1
-            if timestamp < next_mark:
+            if timestamp is None:
                 continue
             ok, bgr = cap.retrieve()
             if not ok:
                 return
-            next_mark = (timestamp // SAMPLE_MILLIS + 1) * SAMPLE_MILLIS
             rgb = np.ascontiguousarray(bgr[:, :, ::-1])
             key = hashlib.sha256(rgb.tobytes()).hexdigest()
             yield timestamp, LoadedImage(key, rgb.shape[1], rgb.shape[0], Pixels(rgb))
@@ -159,3 +180,84 @@ def frame_faces(frame: LoadedImage, info: VideoInfo, timestamp: int,
         FaceView(frame, analysis, i, refs, scripts.fields_for(refs, i))
         for i in range(len(analysis.faces))
     ]
+
+
+def every_frame(data: bytes) -> Iterator[np.ndarray]:
+    """Every decoded frame, in order, as upright RGB (segment detection is frame accurate)."""
+    with _Opened(data) as cap:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                return
+            yield np.ascontiguousarray(bgr[:, :, ::-1])
+
+
+# -- audio streams, read from the MP4/MOV boxes (OpenCV does not open audio) -------------------
+
+_CONTAINERS = (b"moov", b"trak", b"mdia", b"minf", b"stbl")
+# Sample-entry codes -> FFmpeg's codec names, as the service reports them ("aac" in its examples).
+AUDIO_CODECS = {b"mp4a": "aac", b"ac-3": "ac3", b"ec-3": "eac3", b"Opus": "opus",
+                b"fLaC": "flac", b"alac": "alac", b".mp3": "mp3", b"sowt": "pcm_s16le",
+                b"twos": "pcm_s16be", b"samr": "amr_nb"}
+
+
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) of the boxes between ``start`` and ``end``."""
+    at = start
+    while at + 8 <= end:
+        size = int.from_bytes(data[at:at + 4], "big")
+        kind = data[at + 4:at + 8]
+        head = 8
+        if size == 1 and at + 16 <= end:
+            size, head = int.from_bytes(data[at + 8:at + 16], "big"), 16
+        elif size == 0:
+            size = end - at
+        if size < head or at + size > end:
+            return
+        yield kind, at + head, at + size
+        at += size
+
+
+def _find(data: bytes, start: int, end: int, path: tuple[bytes, ...]) -> list[tuple[int, int]]:
+    """Payload spans of every box at ``path`` below ``start..end``."""
+    found = []
+    for kind, begin, stop in _boxes(data, start, end):
+        if kind != path[0]:
+            continue
+        if len(path) == 1:
+            found.append((begin, stop))
+        elif kind in _CONTAINERS:
+            found += _find(data, begin, stop, path[1:])
+    return found
+
+
+def audio_metadata(data: bytes) -> list[dict[str, Any]]:
+    """AudioMetadata of each sound track: Codec, DurationMillis (track duration from its
+    ``mdhd``), SampleRate and NumberOfChannels (from its sample entry)."""
+    out = []
+    for begin, stop in _find(data, 0, len(data), (b"moov", b"trak")):
+        handlers = _find(data, begin, stop, (b"mdia", b"hdlr"))
+        if not handlers or data[handlers[0][0] + 8:handlers[0][0] + 12] != b"soun":
+            continue
+        headers = _find(data, begin, stop, (b"mdia", b"mdhd"))
+        entries = _find(data, begin, stop, (b"mdia", b"minf", b"stbl", b"stsd"))
+        if not headers or not entries:
+            continue
+        h = headers[0][0]
+        if data[h] == 1:  # version 1: 64-bit times
+            scale = int.from_bytes(data[h + 20:h + 24], "big")
+            duration = int.from_bytes(data[h + 24:h + 32], "big")
+        else:
+            scale = int.from_bytes(data[h + 12:h + 16], "big")
+            duration = int.from_bytes(data[h + 16:h + 20], "big")
+        e = entries[0][0] + 8  # version/flags, entry count
+        code = data[e + 4:e + 8]
+        channels = int.from_bytes(data[e + 24:e + 26], "big")
+        rate = int.from_bytes(data[e + 32:e + 34], "big")  # 16.16 fixed point, integer part
+        out.append({
+            "Codec": AUDIO_CODECS.get(code, code.decode("latin-1").strip().lower()),
+            "DurationMillis": round(duration * 1000 / scale) if scale else 0,
+            "SampleRate": rate or scale,
+            "NumberOfChannels": channels,
+        })
+    return out

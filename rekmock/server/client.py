@@ -212,3 +212,46 @@ class Client:
         """Versions named ``version_name`` report this F1 score (0..1)."""
         self._post(f"{API_PREFIX}/set-f1-score", {
             "version_name": version_name, "f1_score": f1_score, "region": region})
+
+    # -- image and video analysis beside the faces (issue 22) ----------------------------------
+
+    def set_labels(self, image: ImageLike, labels: list[dict[str, Any]]) -> None:
+        """DetectLabels answers these Labels for ``image`` besides what it sees."""
+        self._post(f"{API_PREFIX}/set-labels", {"image": _encode_image(image), "labels": labels})
+
+    def set_moderation_labels(self, image: ImageLike, labels: list[dict[str, Any]],
+                              content_types: Iterable[dict[str, Any]] = ()) -> None:
+        """DetectModerationLabels answers these ModerationLabels (and ContentTypes)."""
+        self._post(f"{API_PREFIX}/set-moderation-labels", {
+            "image": _encode_image(image), "labels": labels,
+            "content_types": list(content_types)})
+
+    def set_text(self, image: ImageLike, detections: list[dict[str, Any]]) -> None:
+        """DetectText answers these TextDetections for ``image``."""
+        self._post(f"{API_PREFIX}/set-text",
+                   {"image": _encode_image(image), "detections": detections})
+
+    def set_protective_equipment(self, image: ImageLike, persons: list[dict[str, Any]]) -> None:
+        """DetectProtectiveEquipment answers these persons (by Id over the seen ones)."""
+        self._post(f"{API_PREFIX}/set-protective-equipment",
+                   {"image": _encode_image(image), "persons": persons})
+
+    def set_video_labels(self, video: Any, labels: list[dict[str, Any]],
+                         timestamp: int | None = None) -> None:
+        """Labels for the video's sampled frame at ``timestamp`` ms, or every one."""
+        self._post(f"{API_PREFIX}/set-video-labels", {
+            "video": _encode_image(video), "labels": labels, "timestamp": timestamp})
+
+    def set_video_moderation_labels(self, video: Any, labels: list[dict[str, Any]],
+                                    timestamp: int | None = None,
+                                    content_types: Iterable[dict[str, Any]] = ()) -> None:
+        """Moderation labels for one sampled frame of the video, or every one."""
+        self._post(f"{API_PREFIX}/set-video-moderation-labels", {
+            "video": _encode_image(video), "labels": labels, "timestamp": timestamp,
+            "content_types": list(content_types)})
+
+    def set_video_text(self, video: Any, detections: list[dict[str, Any]],
+                       timestamp: int | None = None) -> None:
+        """Text detections for one sampled frame of the video, or every one."""
+        self._post(f"{API_PREFIX}/set-video-text", {
+            "video": _encode_image(video), "detections": detections, "timestamp": timestamp})

@@ -46,6 +46,7 @@ from ..defaults import (
 from ..errors import RekognitionError
 from ..faces import intake
 from ..scripting import GENDERS, RekognitionState
+from .control_analysis import ANALYSIS_ENDPOINTS, ANALYSIS_SCHEMAS
 from .control_custom_labels import CUSTOM_LABELS_ENDPOINTS, CUSTOM_LABELS_SCHEMAS
 from .control_schema import (
     FACE_INDEX,
@@ -88,6 +89,7 @@ SCHEMAS["different-person"] = SCHEMAS["same-person"]
 SCHEMAS.update(VIDEO_SCHEMAS)  # stored video and Face Liveness: control_video
 SCHEMAS.update(STREAM_SCHEMAS)  # stream processors: control_streams
 SCHEMAS.update(CUSTOM_LABELS_SCHEMAS)  # Custom Labels: control_custom_labels
+SCHEMAS.update(ANALYSIS_SCHEMAS)  # labels, moderation, text, PPE: control_analysis
 
 
 def checked(endpoint: str, body: Any) -> JsonDict:
@@ -173,6 +175,7 @@ ENDPOINTS: dict[str, Callable[[JsonDict, str], JsonDict]] = {
     **VIDEO_ENDPOINTS,
     **STREAM_ENDPOINTS,
     **CUSTOM_LABELS_ENDPOINTS,
+    **ANALYSIS_ENDPOINTS,
 }
 
 

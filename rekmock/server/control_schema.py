@@ -12,6 +12,8 @@ from typing import Any
 import jsonschema
 
 from ..backend.scripts import ImageSource, image_source
+from ..errors import RekognitionError
+from ..faces import intake
 
 JsonDict = dict[str, Any]
 
@@ -88,3 +90,15 @@ def check(schema: dict[str, Any], body: Any) -> JsonDict:
 def image_of(value: Any) -> ImageSource:
     """A checked control-API image: its bytes (from base64) or its S3 (bucket, name)."""
     return image_source(value, base64_strings=True)
+
+
+def media_bytes(value: Any, what: str, account_id: str) -> bytes:
+    """A checked control-API video or image as bytes (read from moto's S3 now if a location):
+    videos are named by content, so a location must be read when the request arrives."""
+    found = image_of(value)
+    if isinstance(found, bytes):
+        return found
+    try:
+        return intake.read_s3({"Bucket": found[0], "Name": found[1]}, account_id, "aws")
+    except RekognitionError:
+        raise BadRequest(f"{what}: no object s3://{found[0]}/{found[1]}") from None

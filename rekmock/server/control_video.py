@@ -25,18 +25,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ..defaults import CELEBRITY_MATCH_CONFIDENCE, SAME_PERSON_SIMILARITY
-from ..errors import RekognitionError
-from ..faces import intake
 from ..scripting import RekognitionState
 from .control_schema import (
     FACE_INDEX,
     IMAGE,
     NON_EMPTY,
     PERCENT,
-    BadRequest,
     JsonDict,
     body_schema,
     image_of,
+    media_bytes,
 )
 
 DEFAULT_REGION = "us-east-1"
@@ -74,27 +72,16 @@ VIDEO_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def _bytes(value: Any, what: str, account_id: str) -> bytes:
-    """A video or liveness image's bytes (read from moto's S3 now if a location)."""
-    found = image_of(value)
-    if isinstance(found, bytes):
-        return found
-    try:
-        return intake.read_s3({"Bucket": found[0], "Name": found[1]}, account_id, "aws")
-    except RekognitionError:
-        raise BadRequest(f"{what}: no object s3://{found[0]}/{found[1]}") from None
-
-
 def set_video_face(body: JsonDict, account_id: str) -> JsonDict:
     RekognitionState(account_id).set_video_face(
-        _bytes(body["video"], "video", account_id), body.get("face", 0), body.get("timestamp"),
+        media_bytes(body["video"], "video", account_id), body.get("face", 0), body.get("timestamp"),
         **body["fields"])
     return {}
 
 
 def video_person_is(body: JsonDict, account_id: str) -> JsonDict:
     RekognitionState(account_id).video_person_is(
-        _bytes(body["video"], "video", account_id), image_of(body["image"]),
+        media_bytes(body["video"], "video", account_id), image_of(body["image"]),
         float(body.get("similarity", SAME_PERSON_SIMILARITY)), body.get("face", 0),
         body.get("timestamp"), body.get("image_face", 0))
     return {}
@@ -102,7 +89,7 @@ def video_person_is(body: JsonDict, account_id: str) -> JsonDict:
 
 def set_video_celebrity(body: JsonDict, account_id: str) -> JsonDict:
     RekognitionState(account_id).set_video_celebrity(
-        _bytes(body["video"], "video", account_id), body["celebrity"], body.get("face", 0),
+        media_bytes(body["video"], "video", account_id), body["celebrity"], body.get("face", 0),
         body.get("timestamp"),
         float(body.get("match_confidence", CELEBRITY_MATCH_CONFIDENCE)))
     return {}
@@ -120,8 +107,8 @@ def complete_liveness(body: JsonDict, account_id: str) -> JsonDict:
     RekognitionState(account_id).complete_liveness(
         body["session_id"],
         float(body.get("confidence", SAME_PERSON_SIMILARITY)),
-        None if reference is None else _bytes(reference, "reference_image", account_id),
-        [_bytes(a, f"audit_images[{i}]", account_id) for i, a in enumerate(audit)],
+        None if reference is None else media_bytes(reference, "reference_image", account_id),
+        [media_bytes(a, f"audit_images[{i}]", account_id) for i, a in enumerate(audit)],
         body.get("status", "SUCCEEDED"),
         body.get("region", DEFAULT_REGION),
     )

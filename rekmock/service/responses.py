@@ -4,7 +4,7 @@ Rekognition speaks JSON 1.1: the operation is named by ``X-Amz-Target`` alone. m
 ``BaseResponse`` also reads an ``Action`` from the query string, a form or the body parsed as a
 query string, and calls any method the name matches; here only modelled operation names run,
 everything else is the service's ``UnknownOperationException``. Operations rekmock does not
-implement fall through to moto's own ``RekognitionResponse`` (DetectLabels, DetectText, ...), so
+implement fall through to moto's own ``RekognitionResponse`` (DetectCustomLabels, ...), so
 they keep working under ``mock_rekognition``.
 """
 

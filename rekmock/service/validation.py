@@ -62,8 +62,17 @@ def _render(value: Any) -> str:
 class _Walker:
     """Collects constraint failures while checking types and decoding blobs."""
 
-    def __init__(self) -> None:
+    def __init__(self, strict: bool = False) -> None:
         self.failures: list[str] = []
+        self.strict = strict  # unknown members are failures (scripted answers), not ignored
+
+    def member_path(self, prefix: str, name: str) -> str:
+        """The service's path (``image.s3Object``); a scripted answer's keeps Python's view
+        (``labels[0].Confidence``)."""
+        return prefix + (name if self.strict else _lower_first(name))
+
+    def item_path(self, path: str, i: int) -> str:
+        return f"{path}[{i}]" if self.strict else f"{path}.{i + 1}.member"
 
     def fail(self, value: Any, path: str, constraint: str) -> None:
         shown = "null" if value is None else f"'{_render(value)}'"
@@ -148,14 +157,19 @@ class _Walker:
         prefix = f"{path}." if path else ""
         for name in shape.required_members:
             if value.get(name) is None:
-                self.fail(None, prefix + _lower_first(name), "Member must not be null")
+                self.fail(None, self.member_path(prefix, name), "Member must not be null")
         for name, member in value.items():
             if name not in shape.members:
-                # The service ignores members it does not know (older/newer SDKs).
+                # The service ignores members it does not know (older/newer SDKs); a scripted
+                # answer must not carry one.
+                if self.strict:
+                    self.failures.append(
+                        f"'{prefix}{name}' is not a member of {shape.name} (members: "
+                        f"{', '.join(shape.members)})")
                 continue
             if member is None:
                 continue
-            out[name] = self.walk(member, shape.members[name], prefix + _lower_first(name))
+            out[name] = self.walk(member, shape.members[name], self.member_path(prefix, name))
         return out
 
     def _length(self, value: Any, shape: Shape, path: str) -> None:
@@ -170,8 +184,8 @@ class _Walker:
         self._length(value, shape, path)
         member = shape.member
         if isinstance(member, (StructureShape, ListShape, MapShape)):
-            return [self.walk(v, member, f"{path}.{i + 1}.member") for i, v in enumerate(value)]
-        out = [self.check_type(v, member, f"{path}.{i + 1}.member") for i, v in enumerate(value)]
+            return [self.walk(v, member, self.item_path(path, i)) for i, v in enumerate(value)]
+        out = [self.check_type(v, member, self.item_path(path, i)) for i, v in enumerate(value)]
         inner = sorted({s for v in out for s in self.scalar_constraints(v, member)})
         if inner:
             self.fail(value, path, f"Member must satisfy constraint: [{', '.join(inner)}]")
@@ -228,33 +242,33 @@ def validate_face_fields(fields: dict[str, Any]) -> None:
         raise ValueError(f"not FaceDetail fields: {unknown}; known: {sorted(members)}")
     walker = _Walker()
     for name, value in fields.items():
-        try:
-            walker.walk(value, members[name], name)
-        except SerializationException as exc:
-            walker.failures.append(str(exc.message))
+        _walk_reporting(walker, value, members[name], name)
     if walker.failures:
         raise ValueError("invalid FaceDetail fields: " + "; ".join(walker.failures))
 
 
 def validate_custom_labels(labels: Any) -> None:
-    """Check scripted DetectCustomLabels answers: a list of the model's ``CustomLabel``, each
-    with a Name and a Confidence (the service always gives both); ValueError naming each
-    problem, so a test learns at once."""
-    if not isinstance(labels, list):
-        raise ValueError("labels must be a list of CustomLabel dicts")
-    shape = service_model().shape_for("CustomLabel")
-    walker = _Walker()
-    for i, label in enumerate(labels):
-        where = f"labels[{i}]"
-        if isinstance(label, dict):
-            unknown = sorted(set(label) - set(shape.members))
-            missing = [m for m in ("Name", "Confidence") if m not in label]
-            if unknown or missing:
-                walker.failures.append(f"{where}: unknown {unknown}, missing {missing}; "
-                                       f"known: {sorted(shape.members)}")
-        try:
-            walker.walk(label, shape, where)
-        except SerializationException as exc:
-            walker.failures.append(str(exc.message))
+    """Check scripted DetectCustomLabels answers: the model's ``CustomLabels``, each with a Name
+    and a Confidence (the service always gives both); ValueError naming each problem."""
+    validate_shape("CustomLabels", labels, "CustomLabel")
+    missing = [f"labels[{i}] lacks {m}" for i, label in enumerate(labels)
+               for m in ("Name", "Confidence") if m not in label]
+    if missing:
+        raise ValueError("invalid CustomLabel: " + "; ".join(missing))
+
+
+def validate_shape(shape_name: str, value: Any, what: str) -> None:
+    """Check a scripted answer against the model's shape ``shape_name`` (e.g. a list of
+    ``Label``), strictly: wrong types, enums, ranges and unknown members are ValueErrors that
+    name each problem, and nothing is stored."""
+    walker = _Walker(strict=True)
+    _walk_reporting(walker, value, service_model().shape_for(shape_name), what)
     if walker.failures:
-        raise ValueError("invalid CustomLabel: " + "; ".join(walker.failures))
+        raise ValueError(f"invalid {what} ({shape_name}): " + "; ".join(walker.failures))
+
+
+def _walk_reporting(walker: _Walker, value: Any, shape: Shape, path: str) -> None:
+    try:
+        walker.walk(value, shape, path)
+    except SerializationException as exc:
+        walker.failures.append(str(exc.message))

@@ -53,10 +53,15 @@ def sharpness_step(variance: float) -> int:
 
 
 def measure(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
-    """(brightness, sharpness), each 0..100."""
+    """(brightness, sharpness) of the inner face, each 0..100."""
+    return region_quality(face_crop(gray, pts68))
+
+
+def region_quality(crop: np.ndarray) -> tuple[float, float]:
+    """(brightness, sharpness), each 0..100, of any grey region (at least 2x2 px) on the face
+    scale above; whole-image properties (image_properties) use the same measure."""
     import cv2
 
-    crop = face_crop(gray, pts68)
     brightness = float(crop.mean()) * 100.0 / 255.0 * BRIGHTNESS_GAIN
     ch, cw = crop.shape
     size = (CROP_WIDTH, max(2, round(ch * CROP_WIDTH / cw)))

@@ -1,5 +1,6 @@
 """Faces in stored video: StartFaceDetection, StartFaceSearch, StartCelebrityRecognition and
-their Gets.
+their Gets; the job machinery every stored-video operation shares (:func:`start_job`,
+:func:`get_job`).
 
 A Start reads the video from moto's S3 and analyses it there and then (frames every
 ``faces.video.SAMPLE_MILLIS``, through the same pipeline as photos); a Get pages through the
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...backend.jobs import FAILED, SUCCEEDED, Job, publish
@@ -52,16 +53,31 @@ class Analysis:
     message: str | None = None
     metadata: dict[str, Any] | None = None
     results: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _frames(ctx: Context, data: bytes, info: video.VideoInfo) -> Frames:
-    for timestamp, frame in video.sampled_frames(data, info):
-        yield timestamp, video.frame_faces(frame, info, timestamp, ctx.scripts)
+@dataclass
+class Clip:
+    """The stored video a job analyses. ``extra``: members an analysis adds to a successful
+    Get's answer (model versions, AudioMetadata, ...)."""
+
+    data: bytes
+    info: video.VideoInfo
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def faces(self, ctx: Context) -> Frames:
+        """(Timestamp, faces) of each sampled frame, analysed as it is reached."""
+        for timestamp, frame in video.sampled_frames(self.data, self.info):
+            yield timestamp, video.frame_faces(frame, self.info, timestamp, ctx.scripts)
 
 
-def _start(ctx: Context, operation_name: str, api: str, params: dict[str, Any],
-           analyse: Callable[[Any, dict[str, Any], Frames], list[dict[str, Any]]]
-           ) -> dict[str, Any]:
+Analyse = Callable[[Context, dict[str, Any], Clip], list[dict[str, Any]]]
+
+
+def start_job(ctx: Context, operation_name: str, api: str, params: dict[str, Any],
+              analyse: Analyse) -> dict[str, Any]:
+    """Start a stored-video job: idempotency, S3, the container check, the analysis (results
+    stored on the job) and the SNS message with the service's ``api`` name."""
     state = ctx.backend.video
     token = params.get("ClientRequestToken")
     request = {k: v for k, v in params.items() if k != "ClientRequestToken"}
@@ -85,19 +101,26 @@ def _start(ctx: Context, operation_name: str, api: str, params: dict[str, Any],
         except video.VideoRefused as refused:
             outcome = Analysis(FAILED, str(refused))
         else:
+            clip = Clip(data, info)
             outcome.metadata = info.metadata()
-            outcome.results = analyse(ctx, request, _frames(ctx, data, info))
+            outcome.results = analyse(ctx, request, clip)
+            outcome.extra = clip.extra
     job_id = hashlib.sha256(ctx.backend.ids.new("video-job").encode()).hexdigest()
     job = Job(job_id, api, request, outcome.status, outcome.message, outcome.results or [],
-              outcome.metadata, polls_left=state.hold_polls)
+              outcome.metadata, polls_left=state.hold_polls, extra=outcome.extra)
     stored = state.add_job(job, operation_name, token)
     if stored is job and job.polls_left == 0:
         publish(job, ctx.account_id, job.status)
     return {"JobId": stored.job_id}
 
 
-def _get(ctx: Context, params: dict[str, Any], api: str, member: str,
-         order: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+def get_job(ctx: Context, params: dict[str, Any], api: str, member: str,
+            order: Callable[[dict[str, Any]], Any],
+            rows: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+            ) -> dict[str, Any]:
+    """A Get of a job started with ``api``: IN_PROGRESS while held, FAILED with its message, or
+    one page of its results (``rows`` may reshape them first, e.g. into segments) under
+    ``member``, sorted by ``order``, with VideoMetadata and the job's extra members."""
     job, in_progress = ctx.backend.video.poll(params["JobId"], api)
     head: dict[str, Any] = {"JobId": job.job_id, "Video": job.video}
     if job.job_tag is not None:
@@ -111,20 +134,20 @@ def _get(ctx: Context, params: dict[str, Any], api: str, member: str,
     kind = f"{api}/{job.job_id}"
     after = decode_token(kind, params.get("NextToken"))
     start = int(after) if after is not None and after.isdigit() else 0
-    rows = sorted(job.results, key=order)
+    found = sorted(rows(job.results) if rows else job.results, key=order)
     out: dict[str, Any] = {"JobStatus": SUCCEEDED, "VideoMetadata": job.metadata}
-    out[member] = rows[start:start + size]
-    if start + size < len(rows):
+    out[member] = found[start:start + size]
+    if start + size < len(found):
         out["NextToken"] = encode_token(kind, str(start + size))
-    return {**out, **head}
+    return {**out, **job.extra, **head}
 
 
 # -- face detection ---------------------------------------------------------------------------
 
-def _detections(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+def _detections(ctx: Context, request: dict[str, Any], clip: Clip) -> list[dict[str, Any]]:
     every = request.get("FaceAttributes") == "ALL"
     out = []
-    for timestamp, faces in frames:
+    for timestamp, faces in clip.faces(ctx):
         for face in faces:
             detail = face.detail(["ALL"] if every else None)
             for name in VIDEO_OMITTED:
@@ -135,13 +158,13 @@ def _detections(ctx: Context, request: dict[str, Any], frames: Frames) -> list[d
 
 @operation("StartFaceDetection")
 def start_face_detection(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _start(ctx, "StartFaceDetection", "FACE_DETECTION", params, _detections)
+    return start_job(ctx, "StartFaceDetection", "FACE_DETECTION", params, _detections)
 
 
 @operation("GetFaceDetection")
 def get_face_detection(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     # Faces sorted by the time they were seen; within a frame, largest first (stable sort).
-    return _get(ctx, params, "FACE_DETECTION", "Faces", lambda r: r["Timestamp"])
+    return get_job(ctx, params, "FACE_DETECTION", "Faces", lambda r: r["Timestamp"])
 
 
 # -- face search ------------------------------------------------------------------------------
@@ -188,11 +211,11 @@ def tracked(ctx: Context, frames: Frames) -> Iterator[tuple[int, FaceView, int]]
             yield timestamp, face, track.index
 
 
-def _searches(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+def _searches(ctx: Context, request: dict[str, Any], clip: Clip) -> list[dict[str, Any]]:
     coll = collection_of(ctx, request["CollectionId"])
     threshold = request.get("FaceMatchThreshold", DEFAULT_MATCH_THRESHOLD)
     out = []
-    for timestamp, face, index in tracked(ctx, frames):
+    for timestamp, face, index in tracked(ctx, clip.faces(ctx)):
         hits = coll.search(face.descriptor(), face.refs, face.index, threshold,
                            MAX_FACE_MATCHES, ctx.scripts)
         out.append({  # every person seen; one who matches nobody has FaceMatches: []
@@ -206,7 +229,7 @@ def _searches(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dic
 @operation("StartFaceSearch")
 def start_face_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     collection_of(ctx, params["CollectionId"])  # a missing collection fails the Start itself
-    return _start(ctx, "StartFaceSearch", "FACE_SEARCH", params, _searches)
+    return start_job(ctx, "StartFaceSearch", "FACE_SEARCH", params, _searches)
 
 
 @operation("GetFaceSearch")
@@ -217,16 +240,16 @@ def get_face_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     else:
         def order(r: dict[str, Any]) -> Any:
             return (r["Timestamp"], r["Person"]["Index"])
-    return _get(ctx, params, "FACE_SEARCH", "Persons", order)
+    return get_job(ctx, params, "FACE_SEARCH", "Persons", order)
 
 
 # -- celebrities ------------------------------------------------------------------------------
 
-def _celebrities(ctx: Context, request: dict[str, Any], frames: Frames) -> list[dict[str, Any]]:
+def _celebrities(ctx: Context, request: dict[str, Any], clip: Clip) -> list[dict[str, Any]]:
     celebrities = ctx.scripts.gallery()
     gallery = None
     out = []
-    for timestamp, faces in frames:
+    for timestamp, faces in clip.faces(ctx):
         if faces and gallery is None:
             gallery = [(c, _reference_faces(ctx, c)) for c in celebrities]
         for face in faces:
@@ -248,8 +271,8 @@ def _celebrities(ctx: Context, request: dict[str, Any], frames: Frames) -> list[
 
 @operation("StartCelebrityRecognition")
 def start_celebrity_recognition(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _start(ctx, "StartCelebrityRecognition", "CELEBRITY_RECOGNITION", params,
-                  _celebrities)
+    return start_job(ctx, "StartCelebrityRecognition", "CELEBRITY_RECOGNITION", params,
+                     _celebrities)
 
 
 @operation("GetCelebrityRecognition")
@@ -260,4 +283,4 @@ def get_celebrity_recognition(ctx: Context, params: dict[str, Any]) -> dict[str,
     else:
         def order(r: dict[str, Any]) -> Any:
             return r["Timestamp"]
-    return _get(ctx, params, "CELEBRITY_RECOGNITION", "Celebrities", order)
+    return get_job(ctx, params, "CELEBRITY_RECOGNITION", "Celebrities", order)
