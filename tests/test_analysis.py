@@ -4,15 +4,13 @@ DetectText and DetectProtectiveEquipment, seen through faces or scripted by the 
 from __future__ import annotations
 
 import io
-import os
-import re
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from .helpers import DATA, ROOT, error_code, group_photo, photo
+from .helpers import DATA, error_code, group_photo, photo
 
 OBAMA = {"Bytes": photo("obama.jpg")}
 COFFEE = {"Bytes": photo("coffee.jpg")}
@@ -270,16 +268,3 @@ def test_ppe_refuses_images_over_4_mb(raw_client: Any) -> None:
         raw_client.detect_protective_equipment(Image=OBAMA, SummarizationAttributes={
             "MinConfidence": 80, "RequiredEquipmentTypes": ["GLOVES"]})
     assert error_code(exc) == "ValidationException"
-
-
-def test_the_docs_example_runs(rek: Any, client: Any) -> None:
-    text = (ROOT / "docs" / "analysis.md").read_text()
-    example = re.search(r"```python\n(.*?)```", text, re.S).group(1)  # type: ignore[union-attr]
-    namespace: dict[str, Any] = {}
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        exec(compile(example, "docs/analysis.md", "exec"), namespace)
-        namespace["test_moderation_gate"](rek, client)
-    finally:
-        os.chdir(cwd)

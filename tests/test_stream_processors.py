@@ -4,8 +4,6 @@ label detection (S3 frames, SNS notices), statuses, errors, quotas and tags."""
 from __future__ import annotations
 
 import json
-import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +15,7 @@ from rekmock import RekognitionState
 from rekmock.backend import stream_processors
 from rekmock.backend.stream_processors import in_regions
 
-from .helpers import DATA, ROOT, error_code, photo
+from .helpers import DATA, error_code, photo
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -568,18 +566,3 @@ def test_regions_of_interest_hold_more_than_half_a_box() -> None:
                       [{"Polygon": triangle}])
     assert not in_regions({"Left": 0.6, "Top": 0.6, "Width": 0.2, "Height": 0.2},
                           [{"Polygon": triangle}])  # beyond the diagonal
-
-
-def test_the_docs_example_runs(rek: RekognitionState) -> None:
-    """docs/streams.md's first example, as written (from the project root)."""
-    text = (ROOT / "docs" / "streams.md").read_text()
-    example = re.search(r"```python\n(.*?)```", text, re.S)
-    assert example is not None
-    namespace: dict[str, Any] = {}
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        exec(compile(example.group(1), "docs/streams.md", "exec"), namespace)
-        namespace["test_door_camera"](rek)
-    finally:
-        os.chdir(cwd)

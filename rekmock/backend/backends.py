@@ -3,8 +3,7 @@
 Collections (with their faces, users and search index), their tags and the idempotency records
 of ClientRequestTokens live in each regional backend. Scripted answers and the celebrity gallery
 are account-wide, like the service's celebrity catalogue, and live in the account's ``global``
-backend. moto's own canned Rekognition operations (DetectCustomLabels, ...) are inherited
-unchanged. Locking: see :mod:`rekmock.backend.collection`.
+backend. Locking: see :mod:`rekmock.backend.collection`.
 
 Stream processors (:mod:`.stream_processors`) live in the regional backend too; tags follow
 :data:`TAGGABLE`.
@@ -18,8 +17,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, ClassVar, Protocol
 
-from moto.core.base_backend import BackendDict, backend_lock
-from moto.rekognition.models import RekognitionBackend as MotoRekognitionBackend
+from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 
 from ..errors import (
     IdempotentParameterMismatchException,
@@ -48,7 +46,7 @@ class Tagged(Protocol):
     tags: dict[str, str]
 
 
-class RekognitionBackend(MotoRekognitionBackend):
+class RekognitionBackend(BaseBackend):
     """State of one account in one region (or the account-wide ``global`` slot)."""
 
     # moto finds a backend's URL module by renaming ``models`` to ``urls`` in its module path; the

@@ -3,9 +3,8 @@
 Rekognition speaks JSON 1.1: the operation is named by ``X-Amz-Target`` alone. moto's
 ``BaseResponse`` also reads an ``Action`` from the query string, a form or the body parsed as a
 query string, and calls any method the name matches; here only modelled operation names run,
-everything else is the service's ``UnknownOperationException``. Operations rekmock does not
-implement fall through to moto's own ``RekognitionResponse`` (DetectCustomLabels, ...), so
-they keep working under ``mock_rekognition``.
+everything else is the service's ``UnknownOperationException``. Every operation of the model has
+a handler (``handlers/``); none of moto's own Rekognition answers is used.
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ import logging
 import zlib
 from typing import Any
 
+from moto.core.responses import BaseResponse
 from moto.core.utils import camelcase_to_underscores
 from moto.moto_api._internal import mock_random
-from moto.rekognition.responses import RekognitionResponse as MotoRekognitionResponse
 
 from ..botocore_model import service_model
 from ..errors import (
@@ -45,10 +44,13 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-class RekognitionResponse(MotoRekognitionResponse):
+class RekognitionResponse(BaseResponse):
     """Handlers for rekmock's operations are attached below, one method per operation."""
 
     use_raw_body = True  # bytes: a body that is not UTF-8 is a SerializationException, not a crash
+
+    def __init__(self) -> None:
+        super().__init__(service_name="rekognition")
 
     def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
         self.operation = ""
