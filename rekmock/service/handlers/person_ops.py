@@ -9,13 +9,12 @@ face is never seen (from behind, too small) is not tracked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ...faces.people import person_box
 from ..context import Context
 from . import operation
-from .video_ops import Clip, get_job, start_job, tracked
+from .video_ops import Clip, get_job, persons_order, start_job, tracked
 
 
 def _persons(ctx: Context, request: dict[str, Any], clip: Clip) -> list[dict[str, Any]]:
@@ -33,11 +32,4 @@ def start_person_tracking(ctx: Context, params: dict[str, Any]) -> dict[str, Any
 
 @operation("GetPersonTracking")
 def get_person_tracking(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    order: Callable[[dict[str, Any]], Any]
-    if params.get("SortBy") == "INDEX":
-        def order(r: dict[str, Any]) -> Any:
-            return (r["Person"]["Index"], r["Timestamp"])
-    else:
-        def order(r: dict[str, Any]) -> Any:
-            return (r["Timestamp"], r["Person"]["Index"])
-    return get_job(ctx, params, "PERSON_TRACKING", "Persons", order)
+    return get_job(ctx, params, "PERSON_TRACKING", "Persons", persons_order(params))

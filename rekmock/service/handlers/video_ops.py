@@ -232,15 +232,16 @@ def start_face_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return start_job(ctx, "StartFaceSearch", "FACE_SEARCH", params, _searches)
 
 
+def persons_order(params: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
+    """How Persons are sorted: SortBy INDEX (person, then time) or TIMESTAMP (the default)."""
+    if params.get("SortBy") == "INDEX":
+        return lambda r: (r["Person"]["Index"], r["Timestamp"])
+    return lambda r: (r["Timestamp"], r["Person"]["Index"])
+
+
 @operation("GetFaceSearch")
 def get_face_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    if params.get("SortBy") == "INDEX":
-        def order(r: dict[str, Any]) -> Any:
-            return (r["Person"]["Index"], r["Timestamp"])
-    else:
-        def order(r: dict[str, Any]) -> Any:
-            return (r["Timestamp"], r["Person"]["Index"])
-    return get_job(ctx, params, "FACE_SEARCH", "Persons", order)
+    return get_job(ctx, params, "FACE_SEARCH", "Persons", persons_order(params))
 
 
 # -- celebrities ------------------------------------------------------------------------------
