@@ -560,7 +560,7 @@ def test_detect_custom_labels_checks_model_and_image(client: Any, bucket: Any,
           ProjectVersionArn=model, Image={"Bytes": b"\xff\xd8\xff" + b"\0" * (4 * 1024**2)})
     fails(client.detect_custom_labels, INVALID, ProjectVersionArn=model, Image={})
 
-    with pytest.raises(ValueError, match="missing \\['Confidence'\\]"):
+    with pytest.raises(ValueError, match="labels\\[0\\] lacks Confidence"):
         rek.set_custom_labels(model, photo("coffee.jpg"), [{"Name": "cup"}])
     with pytest.raises(ValueError, match="less than or equal to 100"):
         rek.set_custom_labels(model, photo("coffee.jpg"), [{"Name": "cup", "Confidence": 101}])
