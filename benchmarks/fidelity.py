@@ -113,6 +113,8 @@ class Corpus:
             return [r for r in rows if r.get("ExternalImageId") == select["ExternalImageId"]]
         if "key" in select:
             return doc[select["key"]]
+        if select.get("format") == "FaceDetail":
+            return doc
         if "ExternalImageId" in select:
             wanted = select["ExternalImageId"]
             return [f for f in doc["Faces"] if f.get("ExternalImageId") == wanted]
@@ -122,13 +124,17 @@ class Corpus:
         """FaceDetail-like dicts of the real answer (DetectFaces and IndexFaces)."""
         doc = self.answer(entry)
         if entry["operation"] == "DetectFaces":
-            return doc.get("FaceDetails", []) if "FaceDetails" in doc or "n_faces" not in doc \
-                else [{k: v for k, v in doc.items() if k != "n_faces"}]
+            if isinstance(doc, list):
+                return doc
+            if "BoundingBox" in doc or "n_faces" in doc:  # one FaceDetail, or printed facts
+                return [{k: v for k, v in doc.items() if k != "n_faces"}]
+            return doc.get("FaceDetails", [])
         if isinstance(doc, list):  # dynamodb stored records
             return doc
         if "stored_match" in (entry.get("select") or {}):
             return [doc["FaceMatches"][entry["select"]["stored_match"]]["Face"]]
-        faces = [r["FaceDetail"] | {"_indexed": True} for r in doc.get("FaceRecords", [])]
+        faces = [r.get("FaceDetail", r.get("Face", {})) | {"_indexed": True}
+                 for r in doc.get("FaceRecords", [])]
         faces += [u["FaceDetail"] | {"_indexed": False, "_reasons": u.get("Reasons", [])}
                   for u in doc.get("UnindexedFaces", [])]
         return faces
@@ -185,7 +191,11 @@ def collect(corpus: Corpus, replay: Replay) -> dict[str, list]:
         if op not in ("DetectFaces", "IndexFaces") or "Image" not in entry["photos"]:
             continue
         real = corpus.real_faces(entry)
-        ours = replay.detect(entry["photos"]["Image"])
+        try:
+            ours = replay.detect(entry["photos"]["Image"])
+        except Exception as exc:  # noqa: BLE001
+            out["refused"].append((entry["id"], str(exc)))
+            continue
         out["count"].append((entry["id"], len(real), len(ours)))
         pairs = pair(real, ours)
         if len(real) == 1 and len(ours) >= 1 and not pairs and "BoundingBox" not in real[0]:

@@ -18,8 +18,9 @@ MIN_HALF_WIDTH = 3
 MAX_HALF_WIDTH = 5
 
 
-def estimate(ctx: FaceContext) -> tuple[tuple[str, float], tuple[int, int]]:
-    """(("Male"|"Female", confidence), (low, high)) for the face in ``ctx``."""
+def predict(ctx: FaceContext) -> tuple[str, float, int, float]:
+    """The networks' own answer for the face in ``ctx``: ("Male"|"Female", gender confidence,
+    age in years, age confidence), confidences 0..100."""
     left, top, width, height = ctx.box
     h, w = ctx.rgb.shape[:2]
     box = (  # the package's (top, right, bottom, left), inclusive, inside the crop
@@ -31,10 +32,22 @@ def estimate(ctx: FaceContext) -> tuple[tuple[str, float], tuple[int, int]]:
     guarded = age_gender()
     with guarded.lock:
         found = guarded.model.predict(ctx.rgb, [box])[0]
-    gender = ("Male" if found["gender"]["value"] == "male" else "Female",
-              float(found["gender"]["confidence"]))
-    age, confidence = int(found["age"]["value"]), float(found["age"]["confidence"])
-    spread = (MAX_HALF_WIDTH - MIN_HALF_WIDTH) * (100.0 - min(100.0, max(0.0, confidence))) / 100.0
-    half = round(MIN_HALF_WIDTH + spread)
-    centre = max(half, age + AGE_SHIFT)  # a range never starts below 0
-    return gender, (centre - half, centre + half)
+    return ("Male" if found["gender"]["value"] == "male" else "Female",
+            float(found["gender"]["confidence"]), int(found["age"]["value"]),
+            float(found["age"]["confidence"]))
+
+
+def age_range(age: int, confidence: float, shift: int = AGE_SHIFT,
+              min_half: int = MIN_HALF_WIDTH, max_half: int = MAX_HALF_WIDTH) -> tuple[int, int]:
+    """(low, high) around the network's ``age`` moved by ``shift``, wider as its ``confidence``
+    (0..100) falls."""
+    spread = (max_half - min_half) * (100.0 - min(100.0, max(0.0, confidence))) / 100.0
+    half = round(min_half + spread)
+    centre = max(half, age + shift)  # a range never starts below 0
+    return centre - half, centre + half
+
+
+def estimate(ctx: FaceContext) -> tuple[tuple[str, float], tuple[int, int]]:
+    """(("Male"|"Female", confidence), (low, high)) for the face in ``ctx``."""
+    gender, gender_confidence, age, age_confidence = predict(ctx)
+    return (gender, gender_confidence), age_range(age, age_confidence)

@@ -150,11 +150,10 @@ def eyes_open(ear: float) -> float:
     return _sigmoid((ear - EYES_OPEN_EAR) / EYES_OPEN_SPREAD)
 
 
-def mouth_open(p: np.ndarray) -> float:
-    """Probability that the mouth is open: inner-lip gap over mouth width."""
+def mouth_gap(p: np.ndarray) -> float:
+    """Inner-lip gap over mouth width."""
     gap = (_dist(p[61], p[67]) + _dist(p[62], p[66]) + _dist(p[63], p[65])) / 3.0
-    gap = gap / max(_dist(p[48], p[54]), 1e-6)
-    return _sigmoid((gap - MOUTH_OPEN_GAP) / MOUTH_OPEN_SPREAD)
+    return gap / max(_dist(p[48], p[54]), 1e-6)
 
 
 def _smile_cascade(ctx: FaceContext, iod: float) -> float:
@@ -179,16 +178,11 @@ def _smile_cascade(ctx: FaceContext, iod: float) -> float:
     return 1.0 if len(hits) else 0.0
 
 
-def smile(ctx: FaceContext, n: np.ndarray, iod: float) -> float:
-    """Probability of a smile: mouth-corner lift and mouth width (normalised points ``n``),
-    and the smile cascade."""
-    mouth_w = _dist(n[48], n[54])
+def smile_shape(n: np.ndarray) -> dict[str, float]:
+    """Mouth-corner lift and mouth width, in inter-ocular distances (normalised points ``n``)."""
     centre_y = (n[62, 1] + n[66, 1]) / 2.0
-    lift = centre_y - (n[48, 1] + n[54, 1]) / 2.0
-    cascade_hit = _smile_cascade(ctx, iod)
-    return _sigmoid((lift - SMILE_LIFT) * SMILE_LIFT_GAIN
-                    + (mouth_w - SMILE_WIDTH) * SMILE_WIDTH_GAIN
-                    + SMILE_CASCADE_WEIGHT * cascade_hit - SMILE_BIAS)
+    return {"smile_lift": centre_y - (n[48, 1] + n[54, 1]) / 2.0,
+            "mouth_width": _dist(n[48], n[54])}
 
 
 def _edge_rows(gray: np.ndarray) -> float:
@@ -202,25 +196,23 @@ def _edge_rows(gray: np.ndarray) -> float:
     return float(prof.max() / (float(gray.mean()) + 10.0))
 
 
-def eyeglasses(ctx: FaceContext, iod: float) -> float:
-    """Probability of glasses: horizontal edges across the nose bridge and under the eyes."""
+def glasses_edges(ctx: FaceContext, iod: float) -> float:
+    """Strength of horizontal edges across the nose bridge and under the eyes (frames)."""
     p = ctx.pts68
     bridge = _rect(ctx.gray, p[39, 0], (p[21, 1] + p[27, 1]) / 2.0, p[42, 0], p[28, 1])
     under_l = _rect(ctx.gray, p[36, 0], p[41, 1], p[39, 0], p[41, 1] + UNDER_EYE_DEPTH * iod)
     under_r = _rect(ctx.gray, p[42, 0], p[46, 1], p[45, 0], p[46, 1] + UNDER_EYE_DEPTH * iod)
-    edges = _edge_rows(bridge) + 0.5 * (_edge_rows(under_l) + _edge_rows(under_r)) / 2.0
-    return _sigmoid((edges - GLASSES_EDGES) * GLASSES_GAIN)
+    return _edge_rows(bridge) + 0.5 * (_edge_rows(under_l) + _edge_rows(under_r)) / 2.0
 
 
-def sunglasses(ctx: FaceContext, iod: float, skin: float, p_glasses: float) -> float:
-    """Probability of dark lenses: eye regions much darker than the cheeks, with glasses."""
+def lens_darkness(ctx: FaceContext, iod: float, skin: float) -> float:
+    """Eye regions' brightness over the cheeks' (dark lenses read low)."""
     p = ctx.pts68
     eye_l = _rect(ctx.gray, p[36, 0], p[37, 1] - EYE_MARGIN * iod, p[39, 0],
                   p[41, 1] + EYE_MARGIN * iod)
     eye_r = _rect(ctx.gray, p[42, 0], p[43, 1] - EYE_MARGIN * iod, p[45, 0],
                   p[46, 1] + EYE_MARGIN * iod)
-    eye_ratio = (_mean(eye_l, skin) + _mean(eye_r, skin)) / (2.0 * max(skin, 1.0))
-    return _sigmoid((SUNGLASSES_EYE_RATIO - eye_ratio) * SUNGLASSES_GAIN) * (0.5 + 0.5 * p_glasses)
+    return (_mean(eye_l, skin) + _mean(eye_r, skin)) / (2.0 * max(skin, 1.0))
 
 
 def _iris_offset(gray: np.ndarray, eye: np.ndarray) -> tuple[float, float, float] | None:
@@ -250,15 +242,24 @@ def _iris_offset(gray: np.ndarray, eye: np.ndarray) -> tuple[float, float, float
     return (cx - centre[0]) / width, (cy - centre[1]) / width, width
 
 
-def eye_direction(ctx: FaceContext, p_eyes: float, frontal: float) -> tuple[float, float, float]:
-    """(yaw, pitch, confidence) of the gaze relative to the head, from the irises."""
+def irises(ctx: FaceContext) -> dict[str, float]:
+    """Mean dark-iris offset inside the eyes (eye widths) and the eye width (px); empty when
+    no eye can be measured."""
     found = [_iris_offset(ctx.gray, ctx.pts68[eye]) for eye in (EYE_LEFT, EYE_RIGHT)]
     offs = [o for o in found if o is not None]
-    if not offs or p_eyes < 0.5:
+    if not offs:
+        return {}
+    return {"iris_dx": float(np.mean([o[0] for o in offs])),
+            "iris_dy": float(np.mean([o[1] for o in offs])),
+            "eye_width": float(np.mean([o[2] for o in offs]))}
+
+
+def eye_direction(m: dict[str, float], p_eyes: float, frontal: float
+                  ) -> tuple[float, float, float]:
+    """(yaw, pitch, confidence) of the gaze relative to the head, from the irises."""
+    if "iris_dx" not in m or p_eyes < 0.5:
         return GAZE_UNSEEN
-    dx = float(np.mean([o[0] for o in offs]))
-    dy = float(np.mean([o[1] for o in offs]))
-    eye_w = float(np.mean([o[2] for o in offs]))
+    dx, dy, eye_w = m["iris_dx"], m["iris_dy"], m["eye_width"]
     limit = GAZE_MAX_DEGREES
     return (
         float(np.clip(dx * GAZE_DEGREES_PER_EYE_WIDTH, -limit, limit)),
@@ -292,24 +293,20 @@ def _skin_stats(ctx: FaceContext, iod: float) -> tuple[float, float]:
             float(np.min(tex)) if tex else 0.0)
 
 
-def facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float) -> tuple[float, float]:
-    """Probabilities of beard and mustache from chin / upper-lip darkness and texture."""
+def facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float
+                ) -> dict[str, float]:
+    """Chin and upper-lip darkness (relative to the cheeks) and texture (beyond theirs)."""
     p = ctx.pts68
     chin = _rect(ctx.gray, p[7, 0], p[57, 1] + 0.1 * iod, p[9, 0], p[8, 1] - 0.05 * iod)
     lip = _rect(ctx.gray, p[49, 0], p[33, 1] + 0.08 * iod, p[53, 0], p[51, 1] - 0.05 * iod)
-    chin_dark = 1.0 - _mean(chin, skin) / max(skin, 1.0)
-    lip_dark = 1.0 - _mean(lip, skin) / max(skin, 1.0)
-    chin_tex = _texture(chin) - skin_tex
-    lip_tex = _texture(lip) - skin_tex
-    beard = _sigmoid((chin_dark - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
-                     + (chin_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
-    mustache = _sigmoid((lip_dark - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
-                        + (lip_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
-    return beard, mustache
+    return {"chin_dark": 1.0 - _mean(chin, skin) / max(skin, 1.0),
+            "lip_dark": 1.0 - _mean(lip, skin) / max(skin, 1.0),
+            "chin_texture": _texture(chin) - skin_tex,
+            "lip_texture": _texture(lip) - skin_tex}
 
 
-def occlusion(ctx: FaceContext, iod: float) -> float:
-    """Probability that something covers the face: share of pixels on the nose and chin whose
+def occlusion(ctx: FaceContext, iod: float) -> float | None:
+    """Share of pixels on the nose and chin whose
     colour (YCrCb chroma) is far from the cheeks'. Lips are left out (lipstick is not skin-
     coloured either); a beard lowers the chin's share only a little (its chroma is close)."""
     import cv2
@@ -325,7 +322,7 @@ def occlusion(ctx: FaceContext, iod: float) -> float:
     chin = _rect(ycc, p[6, 0], p[57, 1] + 0.08 * iod, p[10, 0], p[8, 1] - 0.05 * iod)
     probes = [x.reshape(-1, 3) for x in (nose, chin) if x.size]
     if not refs or not probes:
-        return OCCLUSION_DEFAULT
+        return None
     ref = np.concatenate(refs, 0)[:, 1:].astype(np.float32)
     mu = ref.mean(axis=0)
     sd = np.maximum(ref.std(axis=0), 4.0)
@@ -333,13 +330,18 @@ def occlusion(ctx: FaceContext, iod: float) -> float:
     for probe in probes:
         z = np.abs(probe[:, 1:].astype(np.float32) - mu) / sd
         shares.append(float((z.max(axis=1) > OCCLUSION_Z).mean()))
-    return _sigmoid((float(np.mean(shares)) - OCCLUDED_SHARE) * OCCLUSION_GAIN)
+    return float(np.mean(shares))
 
 
-def emotions(n: np.ndarray, ear: float, p_smile: float, p_mouth: float) -> dict[str, float]:
+def brow_raise(n: np.ndarray) -> float:
+    """Eye-to-brow height, in inter-ocular distances (normalised points ``n``)."""
+    return float(((n[19, 1] + n[24, 1]) / 2.0) * -1.0)
+
+
+def emotions(brow: float, ear: float, p_smile: float, p_mouth: float) -> dict[str, float]:
     """Shares of 100: HAPPY from the smile, SURPRISED from open mouth, wide eyes and raised
-    brows (normalised points ``n``), CALM and the small rest from what remains."""
-    brow_raise = float(((n[19, 1] + n[24, 1]) / 2.0) * -1.0)  # eye-to-brow height, in iods
+    brows (``brow``), CALM and the small rest from what remains."""
+    brow_raise = brow
     p_surprise = (p_mouth * _sigmoid((ear - SURPRISE_EAR) / SURPRISE_EAR_SPREAD)
                   * _sigmoid((brow_raise - SURPRISE_BROW) / SURPRISE_BROW_SPREAD))
     happy = HAPPY_SHARE * p_smile
@@ -355,23 +357,55 @@ def _capped(p: float) -> tuple[bool, float]:
     return value, min(FACIAL_HAIR_CONFIDENCE_CAP, confidence)
 
 
-def estimate(ctx: FaceContext) -> Attributes:
-    """All attributes of one face (deterministic; see the module docstring for trust)."""
+def measures(ctx: FaceContext) -> dict[str, float]:
+    """Everything the attributes are decided from, one number each (see ``decide``)."""
     p = ctx.pts68
     n, iod, _ = _normalised(p)
-    frontal = max(0.0, 1.0 - abs(ctx.yaw) / FRONTAL_YAW)
-    ear = _eye_aspect(p)
-    p_eyes = eyes_open(ear)
-    p_mouth = mouth_open(p)
-    p_smile = smile(ctx, n, iod)
-    p_glasses = eyeglasses(ctx, iod)
     skin, skin_tex = _skin_stats(ctx, iod)
-    p_sun = sunglasses(ctx, iod, skin, p_glasses)
+    gender, gender_confidence, age, age_confidence = agegender.predict(ctx)
+    out = {
+        "yaw": ctx.yaw,
+        "ear": _eye_aspect(p),
+        "mouth_gap": mouth_gap(p),
+        **smile_shape(n),
+        "smile_cascade": _smile_cascade(ctx, iod),
+        "glasses_edges": glasses_edges(ctx, iod),
+        "lens_darkness": lens_darkness(ctx, iod, skin),
+        **facial_hair(ctx, iod, skin, skin_tex),
+        "brow_raise": brow_raise(n),
+        **irises(ctx),
+        "male": 1.0 if gender == "Male" else 0.0,
+        "gender_confidence": gender_confidence,
+        "age": float(age),
+        "age_confidence": age_confidence,
+    }
+    occluded = occlusion(ctx, iod)
+    if occluded is not None:
+        out["occluded_share"] = occluded
+    return out
+
+
+def decide(m: dict[str, float]) -> Attributes:
+    """The attributes of a face from its ``measures``."""
+    frontal = max(0.0, 1.0 - abs(m["yaw"]) / FRONTAL_YAW)
+    p_eyes = eyes_open(m["ear"])
+    p_mouth = _sigmoid((m["mouth_gap"] - MOUTH_OPEN_GAP) / MOUTH_OPEN_SPREAD)
+    p_smile = _sigmoid((m["smile_lift"] - SMILE_LIFT) * SMILE_LIFT_GAIN
+                       + (m["mouth_width"] - SMILE_WIDTH) * SMILE_WIDTH_GAIN
+                       + SMILE_CASCADE_WEIGHT * m["smile_cascade"] - SMILE_BIAS)
+    p_glasses = _sigmoid((m["glasses_edges"] - GLASSES_EDGES) * GLASSES_GAIN)
+    p_sun = (_sigmoid((SUNGLASSES_EYE_RATIO - m["lens_darkness"]) * SUNGLASSES_GAIN)
+             * (0.5 + 0.5 * p_glasses))
     if p_sun >= 0.5:
         p_glasses = max(p_glasses, p_sun)
         p_eyes = 0.5  # the eyes cannot be seen through dark lenses: undecided
-    p_beard, p_must = facial_hair(ctx, iod, skin, skin_tex)
-    gender, age_range = agegender.estimate(ctx)
+    p_beard = _sigmoid((m["chin_dark"] - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
+                       + (m["chin_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
+    p_must = _sigmoid((m["lip_dark"] - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
+                      + (m["lip_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
+    p_occluded = (_sigmoid((m["occluded_share"] - OCCLUDED_SHARE) * OCCLUSION_GAIN)
+                  if "occluded_share" in m else OCCLUSION_DEFAULT)
+    gender = ("Male" if m["male"] else "Female", m["gender_confidence"])
     return Attributes(
         smile=_decision(p_smile),
         eyes_open=_decision(p_eyes),
@@ -381,8 +415,13 @@ def estimate(ctx: FaceContext) -> Attributes:
         beard=_capped(p_beard),
         mustache=_capped(p_must),
         gender=gender,
-        age_range=age_range,
-        emotions=emotions(n, ear, p_smile, p_mouth),
-        face_occluded=_decision(occlusion(ctx, iod)),
-        eye_direction=eye_direction(ctx, p_eyes, frontal),
+        age_range=agegender.age_range(int(m["age"]), m["age_confidence"]),
+        emotions=emotions(m["brow_raise"], m["ear"], p_smile, p_mouth),
+        face_occluded=_decision(p_occluded),
+        eye_direction=eye_direction(m, p_eyes, frontal),
     )
+
+
+def estimate(ctx: FaceContext) -> Attributes:
+    """All attributes of one face (deterministic; see the module docstring for trust)."""
+    return decide(measures(ctx))

@@ -47,20 +47,33 @@ def lattice_sharpness(k: int) -> float:
     return 100.0 / (1.0 + math.exp(-(LATTICE_A + LATTICE_B * k)))
 
 
-def sharpness_step(variance: float) -> int:
-    """Lattice step ``k`` of a crop whose (normalised) Laplacian variance is ``variance``."""
-    return round(K_PER_LOG_VAR * math.log(max(variance, MIN_VARIANCE)) + K_OFFSET)
+def sharpness_step(log_variance: float, per_log: float = K_PER_LOG_VAR,
+                   offset: float = K_OFFSET) -> int:
+    """Lattice step ``k`` of a crop whose (normalised) Laplacian variance has this logarithm."""
+    return round(per_log * log_variance + offset)
 
 
-def measure(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
-    """(brightness, sharpness), each 0..100."""
+def measures(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
+    """What Quality is read from, before the service's scales: the inner-face crop's mean luma
+    (percent) and the logarithm of its Laplacian variance at ``CROP_WIDTH`` px."""
     import cv2
 
     crop = face_crop(gray, pts68)
-    brightness = float(crop.mean()) * 100.0 / 255.0 * BRIGHTNESS_GAIN
+    luma = float(crop.mean()) * 100.0 / 255.0
     ch, cw = crop.shape
     size = (CROP_WIDTH, max(2, round(ch * CROP_WIDTH / cw)))
     interp = cv2.INTER_AREA if cw > CROP_WIDTH else cv2.INTER_LINEAR
     norm = cv2.resize(crop, size, interpolation=interp)
     var = float(cv2.Laplacian(norm, cv2.CV_64F).var())
-    return min(100.0, max(0.0, brightness)), lattice_sharpness(sharpness_step(var))
+    return luma, math.log(max(var, MIN_VARIANCE))
+
+
+def brightness(luma: float, gain: float = BRIGHTNESS_GAIN) -> float:
+    """Brightness (0..100) on the service's scale for a crop of mean luma ``luma`` percent."""
+    return min(100.0, max(0.0, luma * gain))
+
+
+def measure(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
+    """(brightness, sharpness), each 0..100."""
+    luma, log_variance = measures(gray, pts68)
+    return brightness(luma), lattice_sharpness(sharpness_step(log_variance))

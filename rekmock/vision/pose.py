@@ -125,16 +125,30 @@ def eye_spacing_yaw(points5: np.ndarray) -> float:
     return min(90.0, max(0.0, PROFILE_AT + PROFILE_SLOPE * (PROFILE_RATIO - ratio)))
 
 
-def mesh_pose(mesh: np.ndarray, points5: np.ndarray) -> tuple[float, float, float]:
-    """(roll, yaw, pitch) in degrees from the Face Mesh's 3-D axes (see module doc)."""
+def mesh_angles(mesh: np.ndarray) -> tuple[float, float, float]:
+    """(roll, yaw, pitch) in degrees read from the Face Mesh's 3-D axes, uncorrected."""
     right = _mean_direction(mesh, _MIRROR)
     down = _mean_direction(mesh, _MIDLINE)
     down = down - right * float(down @ right)
     down /= max(float(np.linalg.norm(down)), 1e-9)
     roll = math.degrees(math.atan2(right[1], right[0]))
-    pitch = math.degrees(math.atan2(-down[2], down[1])) + PITCH_OFFSET
-    raw_yaw = math.degrees(math.atan2(right[2], right[0]))
-    magnitude = abs(raw_yaw) + YAW_GAIN * max(0.0, abs(raw_yaw) - YAW_GAIN_FROM)
-    if magnitude >= TURNED:
-        magnitude = max(magnitude, eye_spacing_yaw(points5))
-    return wrap_degrees(roll), math.copysign(min(90.0, magnitude), raw_yaw), wrap_degrees(pitch)
+    pitch = math.degrees(math.atan2(-down[2], down[1]))
+    yaw = math.degrees(math.atan2(right[2], right[0]))
+    return roll, yaw, pitch
+
+
+def corrected_yaw(raw_yaw: float, eyes_yaw: float, gain: float = YAW_GAIN,
+                  gain_from: float = YAW_GAIN_FROM, turned: float = TURNED) -> float:
+    """The mesh's yaw raised past its knee, and past ``turned`` to at least ``eyes_yaw`` (the
+    |yaw| MTCNN's eye spacing implies; see module doc)."""
+    magnitude = abs(raw_yaw) + gain * max(0.0, abs(raw_yaw) - gain_from)
+    if magnitude >= turned:
+        magnitude = max(magnitude, eyes_yaw)
+    return math.copysign(min(90.0, magnitude), raw_yaw)
+
+
+def mesh_pose(mesh: np.ndarray, points5: np.ndarray) -> tuple[float, float, float]:
+    """(roll, yaw, pitch) in degrees from the Face Mesh's 3-D axes (see module doc)."""
+    roll, raw_yaw, raw_pitch = mesh_angles(mesh)
+    yaw = corrected_yaw(raw_yaw, eye_spacing_yaw(points5))
+    return wrap_degrees(roll), yaw, wrap_degrees(raw_pitch + PITCH_OFFSET)
