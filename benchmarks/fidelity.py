@@ -2,7 +2,8 @@
 
 Usage (from the project root)::
 
-    python benchmarks/fidelity.py [FIDELITY_DIR] [--part fit|check|all] [--dump FILE]
+    REKMOCK_CACHE=off python benchmarks/fidelity.py [FIDELITY_DIR] [--part fit|check|all]
+        [--dump FILE]
 
 FIDELITY_DIR (default ../shared/fidelity) holds ``corpus.json``, ``photos/`` and ``real/`` as its
 README describes. Every recorded call is replayed against the mock (DetectFaces ALL on each photo,
@@ -12,14 +13,19 @@ summarised: box IoU, landmark error, pose error per angle, AgeRange overlap and 
 of each boolean attribute and of the top emotion, Brightness/Sharpness/Confidence differences,
 Similarity decisions at the request's threshold, QualityFilter decisions (indexed or not, reasons).
 
-``--part fit`` uses the sources the calibration was fitted on, ``--part check`` the held-back ones
-(``CHECK_SOURCES``), so the fit can be judged on answers it was not tuned to. ``--dump`` writes
-the paired values as JSON for fitting.
+Then every fitted number is judged leave-one-source-out (``loso.py``): fitted on the other source
+repositories' faces and scored on each repository's in turn, beside the shipped value, the
+unfitted one and the in-sample fit, overall and by the service's model era; and the aims of
+issue 21 are printed from the left-out figures.
+
+``--part fit`` / ``--part check`` keep the old split (``CHECK_SOURCES``). ``--dump`` writes the
+paired values as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import statistics
@@ -31,9 +37,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import boto3  # noqa: E402
+import loso  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from rekmock import mock_rekognition  # noqa: E402
+from rekmock.vision import api as vision_api  # noqa: E402
+from rekmock.vision import attributes, detect, image_quality, pose  # noqa: E402
 
 # Held back from fitting: the calibration was fitted on the other sources.
 CHECK_SOURCES = ("kryst1anb", "Akpevwe11__compre-parkway", "takuya-motoshima__express-sweet")
@@ -150,6 +159,21 @@ class Replay:
         self.s3.create_bucket(Bucket=BUCKET)
         self.uploaded: set[str] = set()
         self.collections = 0
+        self.meshes: dict[tuple[float, float, float], tuple[Any, Any]] = {}
+        shipped = pose.mesh_pose
+
+        def recording(mesh: Any, points5: Any) -> tuple[float, float, float]:
+            angles = shipped(mesh, points5)
+            self.meshes[angles] = (mesh.copy(), points5.copy())
+            return angles
+
+        pose.mesh_pose = recording  # api calls pose.mesh_pose through the module
+
+    def size(self, entry: dict) -> tuple[int, int]:
+        """Upright width and height of the entry's photo, as rekmock decoded it."""
+        data = (self.corpus.root / entry["photos"]["Image"]).read_bytes()
+        analysis = vision_api._cache.get(hashlib.sha256(data).hexdigest())
+        return (analysis.width, analysis.height) if analysis else (0, 0)
 
     def image(self, rel: str) -> dict:
         if rel not in self.uploaded:
@@ -159,6 +183,31 @@ class Replay:
 
     def detect(self, rel: str) -> list[dict]:
         return self.rek.detect_faces(Image=self.image(rel), Attributes=["ALL"])["FaceDetails"]
+
+    def raw(self, rel: str) -> list[dict[str, Any]]:
+        """What rekmock measured for each face of the photo it last analysed, before the
+        service's scales: Quality's luma and log variance, the mesh's own angles and its 468
+        points (image pixels), each attribute's cue."""
+        data = (self.corpus.root / rel).read_bytes()
+        analysis = vision_api._cache.get(hashlib.sha256(data).hexdigest())
+        if analysis is None:
+            return []
+        scale = min(1.0, detect.WORK_SIDE / max(analysis.width, analysis.height))
+        out = []
+        for face, ctx in zip(analysis.faces, analysis._contexts, strict=True):
+            luma, log_variance = image_quality.measures(ctx.gray, ctx.pts68)
+            raw: dict[str, Any] = {"luma": luma, "log_variance": log_variance,
+                                   "cues": attributes.measures(ctx)}
+            raw.update({"age": raw["cues"]["age"], "age_confidence": raw["cues"]["age_confidence"]})
+            found = self.meshes.get((face.roll, face.yaw, face.pitch))
+            if found is not None and ctx.quarter == 0:
+                mesh, points5 = found
+                roll, yaw, pitch = pose.mesh_angles(mesh)
+                raw.update(roll_raw=roll, yaw_raw=yaw, pitch_raw=pitch,
+                           eyes_yaw=pose.eye_spacing_yaw(points5),
+                           mesh=(mesh[:, :2] / scale).tolist())
+            out.append(raw)
+        return out
 
     def collection(self) -> str:
         self.collections += 1
@@ -197,6 +246,7 @@ def collect(corpus: Corpus, replay: Replay) -> dict[str, list]:
             out["refused"].append((entry["id"], str(exc)))
             continue
         out["count"].append((entry["id"], len(real), len(ours)))
+        raws = replay.raw(entry["photos"]["Image"])
         pairs = pair(real, ours)
         if len(real) == 1 and len(ours) >= 1 and not pairs and "BoundingBox" not in real[0]:
             pairs = [(real[0], ours[0], math.nan)]
@@ -208,6 +258,12 @@ def collect(corpus: Corpus, replay: Replay) -> dict[str, list]:
             out["pixelated"].append(entry["id"])
         for r, o, v in pairs:
             tag = entry["id"]
+            j = next(k for k, face in enumerate(ours) if face is o)
+            out["records"].append({
+                "id": tag, "source": Corpus.source(entry), "year": entry["year"],
+                "pixelated": pixelated, "real": r, "ours": o, "size": replay.size(entry),
+                "raw": raws[j] if j < len(raws) else {},
+            })
             if not math.isnan(v):
                 out["iou"].append(v)
             if "Confidence" in r:
@@ -414,8 +470,9 @@ def main() -> None:
     print(f"rekmock vs real Rekognition on {args.root} (part: {args.part}, "
           f"{len(corpus.entries)} recorded calls)")
     report(out)
+    loso.report(out["records"])
     if args.dump:
-        args.dump.write_text(json.dumps(out, indent=1, default=str))
+        args.dump.write_text(json.dumps(out, default=str))
 
 
 if __name__ == "__main__":
