@@ -198,7 +198,7 @@ class Replay:
             luma, log_variance = image_quality.measures(ctx.gray, ctx.pts68)
             raw: dict[str, Any] = {"luma": luma, "log_variance": log_variance,
                                    "cues": attributes.measures(ctx)}
-            raw.update({"age": raw["cues"]["age"], "age_confidence": raw["cues"]["age_confidence"]})
+            raw.update(age=raw["cues"]["age"], age_spread=raw["cues"]["age_spread"])
             found = self.meshes.get((face.roll, face.yaw, face.pitch))
             if found is not None and ctx.quarter == 0:
                 mesh, points5 = found
@@ -463,6 +463,8 @@ def main() -> None:
     ap.add_argument("root", nargs="?", default="../shared/fidelity", type=Path)
     ap.add_argument("--part", choices=("fit", "check", "all"), default="all")
     ap.add_argument("--dump", type=Path)
+    ap.add_argument("--photos", type=Path, help="also measure how varied each attribute "
+                    "Confidence is on every photo under this folder (e.g. ../shared/data)")
     args = ap.parse_args()
     corpus = Corpus(args.root, args.part)
     with mock_aws(), mock_rekognition():
@@ -471,8 +473,30 @@ def main() -> None:
           f"{len(corpus.entries)} recorded calls)")
     report(out)
     loso.report(out["records"])
+    loso.emotion_report(out["records"])
+    print()
+    loso.confidence_report([r["ours"] for r in out["records"]], "rekmock on the paired faces")
+    loso.confidence_report([r["real"] for r in out["records"] if "Gender" in r["real"]],
+                           "the service, same faces")
+    if args.photos:
+        with mock_aws(), mock_rekognition():
+            faces = photo_faces(args.photos)
+        loso.confidence_report(faces, f"rekmock on the photos of {args.photos}")
     if args.dump:
         args.dump.write_text(json.dumps(out, default=str))
+
+
+def photo_faces(root: Path) -> list[dict]:
+    """DetectFaces ALL on every JPEG and PNG under ``root`` (photos it refuses are skipped)."""
+    rek = boto3.client("rekognition", region_name="us-east-1")
+    faces: list[dict] = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")):
+        try:
+            faces += rek.detect_faces(Image={"Bytes": path.read_bytes()},
+                                      Attributes=["ALL"])["FaceDetails"]
+        except Exception:  # noqa: BLE001 (too large, not an image: not what is measured here)
+            continue
+    return faces
 
 
 if __name__ == "__main__":

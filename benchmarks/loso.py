@@ -137,6 +137,35 @@ def _sharpness_error(r: Record, p: tuple[float, float]) -> float:
     return image_quality.lattice_sharpness(k) - r["real"]["Quality"]["Sharpness"]
 
 
+def face_px(r: Record) -> float:
+    """rekmock's face width in pixels of the photo."""
+    return max(r["ours"]["BoundingBox"]["Width"] * r["size"][0], 1.0)
+
+
+def _sharpness_size_fit(faces: list[Record]) -> tuple[float, float, float]:
+    """k = a ln(var) + b + c ln(face width px), least squares."""
+    x = np.array([[r["raw"]["log_variance"], 1.0, math.log(face_px(r))] for r in faces])
+    y = np.array([_lattice_step(r["real"]["Quality"]["Sharpness"]) for r in faces])
+    if len(faces) < 4:
+        return image_quality.K_PER_LOG_VAR, image_quality.K_OFFSET, 0.0
+    (a, b, c), *_ = np.linalg.lstsq(x, y, rcond=None)
+    return float(a), float(b), float(c)
+
+
+def _sharpness_size_error(r: Record, p: tuple[float, float, float]) -> float:
+    a, b, c = p
+    k = image_quality.sharpness_step(r["raw"]["log_variance"], a, b + c * math.log(face_px(r)))
+    return image_quality.lattice_sharpness(k) - r["real"]["Quality"]["Sharpness"]
+
+
+def newest(usable: Callable[[Record], bool]) -> Callable[[Record], bool]:
+    """Only the answers of face models 6-7 (2023 on): drift-prone scales are set on these."""
+    return lambda r: usable(r) and r["year"] >= NEWEST_FROM
+
+
+NEWEST_FROM = 2023
+
+
 # -- Pose -----------------------------------------------------------------------------------
 
 def _has_pose(r: Record) -> bool:
@@ -152,11 +181,15 @@ def _pitch_error(r: Record, offset: float) -> float:
 
 
 YAW_GRID = tuple(g / 20 for g in range(0, 21))  # knee gains tried by the fidelity fit
+KNEE_FROM, AFW_GAIN = 15.0, 0.3  # the knee rekmock had, fitted on AFW: +30 % past 15 degrees
 
 
 def _yaw(r: Record, p: tuple[float, float, float]) -> float:
+    """The mesh's yaw with a knee: raised by ``gain`` past ``gain_from`` degrees."""
     gain, gain_from, turned = p
-    return pose.corrected_yaw(r["raw"]["yaw_raw"], r["raw"]["eyes_yaw"], gain, gain_from, turned)
+    raw = r["raw"]["yaw_raw"]
+    bent = math.copysign(abs(raw) + gain * max(0.0, abs(raw) - gain_from), raw)
+    return pose.corrected_yaw(bent, r["raw"]["eyes_yaw"], turned)
 
 
 def _yaw_error(r: Record, p: tuple[float, float, float]) -> float:
@@ -166,10 +199,10 @@ def _yaw_error(r: Record, p: tuple[float, float, float]) -> float:
 def _yaw_fit(faces: list[Record]) -> tuple[float, float, float]:
     """The knee gain that best fits these faces (knee and eye-spacing floor kept)."""
     def cost(g: float) -> float:
-        p = (g, pose.YAW_GAIN_FROM, pose.TURNED)
+        p = (g, KNEE_FROM, pose.TURNED)
         return median(abs(_yaw_error(r, p)) for r in faces)
     best = min(YAW_GRID, key=cost)
-    return best, pose.YAW_GAIN_FROM, pose.TURNED
+    return best, KNEE_FROM, pose.TURNED
 
 
 # -- Age ------------------------------------------------------------------------------------
@@ -187,7 +220,7 @@ def _age_shift_fit(faces: list[Record]) -> int:
 
 
 def _age_mid_error(r: Record, shift: int) -> float:
-    lo, hi = agegender.age_range(int(r["raw"]["age"]), r["raw"]["age_confidence"], shift)
+    lo, hi = agegender.age_range(r["raw"]["age"], r["raw"]["age_spread"], shift)
     return (lo + hi) / 2.0 - _real_mid(r)
 
 
@@ -196,11 +229,13 @@ def _real_width(r: Record) -> float:
 
 
 def _age_width_fit(faces: list[Record]) -> float:
-    return median(_real_width(r) for r in faces)
+    """Half-width over the network's spread: the median over these faces."""
+    return median(_real_width(r) / 2.0 / max(r["raw"]["age_spread"], 1e-6) for r in faces)
 
 
-def _age_width_error(r: Record, width: float) -> float:
-    return width - _real_width(r)
+def _age_width_error(r: Record, scale: float) -> float:
+    lo, hi = agegender.age_range(r["raw"]["age"], r["raw"]["age_spread"], 0, scale)
+    return (hi - lo) - _real_width(r)
 
 
 # -- Landmarks ------------------------------------------------------------------------------
@@ -298,9 +333,14 @@ class Flag:
     plain: float
 
 
+def field(flag: Flag) -> str:
+    """The service's field a flag is scored against (the name before any note)."""
+    return flag.field.split(" ")[0]
+
+
 def _cue_ok(flag: Flag) -> Callable[[Record], bool]:
     def ok(r: Record) -> bool:
-        return (flag.field in r["real"] and "Value" in r["real"][flag.field]
+        return (field(flag) in r["real"] and "Value" in r["real"][field(flag)]
                 and "cues" in r["raw"] and not r["pixelated"])
     return ok
 
@@ -312,7 +352,7 @@ def _flag_fit(flag: Flag) -> Callable[[list[Record]], float]:
         cuts += [vals[0] - 1e-6, vals[-1] + 1e-6] if vals else []
 
         def agree(t: float) -> float:
-            return sum((flag.cue(r["raw"]["cues"]) >= t) == bool(r["real"][flag.field]["Value"])
+            return sum((flag.cue(r["raw"]["cues"]) >= t) == bool(r["real"][field(flag)]["Value"])
                        for r in faces)
         best = max(agree(t) for t in cuts)
         # Among the best cuts, the one nearest the plain value (fewest assumptions).
@@ -322,7 +362,7 @@ def _flag_fit(flag: Flag) -> Callable[[list[Record]], float]:
 
 def _flag_score(flag: Flag) -> Callable[[Record, float], float]:
     def score(r: Record, t: float) -> float:
-        return float((flag.cue(r["raw"]["cues"]) >= t) == bool(r["real"][flag.field]["Value"]))
+        return float((flag.cue(r["raw"]["cues"]) >= t) == bool(r["real"][field(flag)]["Value"]))
     return score
 
 
@@ -331,25 +371,30 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def shipped_logit(field: str) -> Callable[[dict[str, float]], float]:
-    """The shipped decision's log-odds for ``field`` (0 at the shipped threshold)."""
-    def cue(m: dict[str, float]) -> float:
-        a = attributes.decide(m)
-        value, conf = getattr(a, field)
-        p = conf / 100.0
-        return _logit(p) if value else -_logit(p)
-    return cue
+def shipped_logit(name: str) -> Callable[[dict[str, float]], float]:
+    """The shipped decision's log-odds for attribute ``name`` (0 at the shipped threshold)."""
+    return lambda m: attributes.logits(m)[name]
 
+
+def geometric_smile(m: dict[str, float]) -> float:
+    """The smile log-odds rekmock used before the learned classifier (geometry and cascade)."""
+    return ((m["smile_lift"] - attributes.SMILE_LIFT) * attributes.SMILE_LIFT_GAIN
+            + (m["mouth_width"] - attributes.SMILE_WIDTH) * attributes.SMILE_WIDTH_GAIN
+            + attributes.SMILE_CASCADE_WEIGHT * m["smile_cascade"] - attributes.SMILE_BIAS)
+
+
+EAR_BEFORE = 0.20  # the mesh eye-aspect-ratio threshold rekmock used before the eyelid network
 
 FLAGS = (
-    Flag("EyesOpen", lambda m: m["ear"], attributes.EYES_OPEN_EAR, attributes.EYES_OPEN_EAR),
-    Flag("MouthOpen", lambda m: m["mouth_gap"], attributes.MOUTH_OPEN_GAP,
-         attributes.MOUTH_OPEN_GAP),
+    Flag("EyesOpen", shipped_logit("eyes_open"), 0.0, 0.0),
+    Flag("EyesOpen (mesh EAR, before)", lambda m: m["ear"], EAR_BEFORE, EAR_BEFORE),
+    Flag("MouthOpen", shipped_logit("mouth_open"), 0.0, 0.0),
     Flag("Smile", shipped_logit("smile"), 0.0, 0.0),
+    Flag("Smile (geometric, before)", geometric_smile, 0.0, 0.0),
     Flag("Eyeglasses", shipped_logit("eyeglasses"), 0.0, 0.0),
     Flag("Sunglasses", shipped_logit("sunglasses"), 0.0, 0.0),
     Flag("Beard", shipped_logit("beard"), 0.0, 0.0),
-    Flag("Mustache", shipped_logit("mustache"), 0.0, 0.0),
+    Flag("Mustache", shipped_logit("mustache"), 0.0, -attributes.MUSTACHE_BIAS),
     Flag("FaceOccluded", shipped_logit("face_occluded"), 0.0, 0.0),
 )
 
@@ -363,16 +408,26 @@ def fits() -> list[Fit]:
             (image_quality.K_PER_LOG_VAR, image_quality.K_OFFSET), (image_quality.K_PER_LOG_VAR,
                                                                    image_quality.K_OFFSET),
             unit="points", note="plain = shipped: no unfitted scale exists"),
+        Fit("Sharpness + face size term", _sharp_ok, _sharpness_size_fit, _sharpness_size_error,
+            (image_quality.K_PER_LOG_VAR, image_quality.K_OFFSET, 0.0),
+            (image_quality.K_PER_LOG_VAR, image_quality.K_OFFSET, 0.0), unit="points"),
+        Fit("Brightness gain, 2023+ only", newest(_has_quality), _brightness_fit,
+            _brightness_error, image_quality.BRIGHTNESS_GAIN, 1.0, unit="points"),
+        Fit("Sharpness+size, 2023+ only", newest(_sharp_ok), _sharpness_size_fit,
+            _sharpness_size_error, (image_quality.K_PER_LOG_VAR, image_quality.K_OFFSET, 0.0),
+            (image_quality.K_PER_LOG_VAR, image_quality.K_OFFSET, 0.0), unit="points"),
         Fit("Pitch offset", _has_pose, _pitch_fit, _pitch_error, pose.PITCH_OFFSET, 0.0,
             unit="deg", note="aim |d| <= 6"),
-        Fit("Yaw knee gain (AFW-fitted)", _has_pose, _yaw_fit, _yaw_error,
-            (pose.YAW_GAIN, pose.YAW_GAIN_FROM, pose.TURNED), (0.0, 90.0, 90.0), unit="deg",
-            note="| |yaw| d |, aim <= 6; plain = the mesh's own angle"),
+        Fit("Yaw knee gain", _has_pose, _yaw_fit, _yaw_error,
+            (0.0, KNEE_FROM, pose.TURNED), (0.0, KNEE_FROM, 90.0), unit="deg",
+            note="| |yaw| d |, aim <= 6; plain = the mesh's own angle, no eye-spacing floor"),
+        Fit("Yaw knee gain, AFW's 0.3 (before)", _has_pose, _yaw_fit, _yaw_error,
+            (AFW_GAIN, KNEE_FROM, pose.TURNED), (0.0, KNEE_FROM, 90.0), unit="deg"),
         Fit("AgeRange shift", _has_age, _age_shift_fit, _age_mid_error, agegender.AGE_SHIFT, 0,
             unit="years", note="midpoint |d|, aim <= 5"),
-        Fit("AgeRange width", _has_age, _age_width_fit, _age_width_error,
-            float(agegender.MIN_HALF_WIDTH + agegender.MAX_HALF_WIDTH), 10.0, unit="years",
-            note="width |d|; plain = 10"),
+        Fit("AgeRange width (x age spread)", _has_age, _age_width_fit, _age_width_error,
+            agegender.SPREAD_SCALE, 1.0, unit="years",
+            note="width |d|; plain = +-1 standard deviation"),
         Fit("Landmark mesh points", _has_landmarks, _landmark_fit, _landmark_error,
             dict(facemesh.REKOGNITION), _plain_landmarks(), unit="x iod",
             note="mean over types, aim <= 0.06; plain = the iBUG-68 counterparts"),
@@ -431,3 +486,60 @@ def report(records: list[Record], print_: Callable[[str], None] = print) -> list
                  for e in res["LOSO/era"]]
         print_(f"  {f.name:<30} " + "; ".join(cells))
     return done
+
+
+# -- Emotions (no number fitted: the learned model against the geometric reading) -----------
+
+def model_shares(m: dict[str, float]) -> dict[str, float]:
+    return {k[len("emotion_"):]: v for k, v in m.items() if k.startswith("emotion_")}
+
+
+EMOTION_VARIANTS: dict[str, Callable[[dict[str, float]], dict[str, float]]] = {
+    "geometric (before)": attributes.geometric_emotions,
+    "learned (mini-Xception)": model_shares,
+    "mean of the two (shipped)": attributes.blended_emotions,
+}
+
+
+def top_emotion(shares: dict[str, float]) -> str:
+    from rekmock.faces.analysis import service_emotions
+
+    return service_emotions(shares)[0][0]
+
+
+def emotion_report(records: list[Record], print_: Callable[[str], None] = print) -> None:
+    faces = [r for r in records if r["real"].get("Emotions") and "cues" in r["raw"]
+             and not r["pixelated"]]
+    print_("")
+    print_(f"Top emotion agreeing with the service ({len(faces)} faces; nothing fitted):")
+    for name, shares in EMOTION_VARIANTS.items():
+        agree = [(r, top_emotion(shares(r["raw"]["cues"]))
+                  == max(r["real"]["Emotions"], key=lambda e: e["Confidence"])["Type"])
+                 for r in faces]
+        by_era = {e: [a for r, a in agree if era(r["year"]) == e] for e, _, _ in ERAS}
+        cells = "; ".join(f"{e.split(' ')[0]}: {sum(v)}/{len(v)}" for e, v in by_era.items() if v)
+        print_(f"  {name:<26} {sum(a for _, a in agree)}/{len(agree)}  ({cells})")
+
+
+CONFIDENCE_FIELDS = ("Smile", "Eyeglasses", "Sunglasses", "Gender", "Beard", "Mustache",
+                     "EyesOpen", "MouthOpen", "FaceOccluded")
+
+
+def commonest_share(faces: list[dict[str, Any]], name: str) -> tuple[float, float]:
+    """Share of faces whose ``name`` Confidence takes its most common value, and that value."""
+    values = [f[name]["Confidence"] for f in faces if "Confidence" in f.get(name, {})]
+    if not values:
+        return math.nan, math.nan
+    top = max(set(values), key=values.count)
+    return values.count(top) / len(values), top
+
+
+def confidence_report(faces: list[dict[str, Any]], label: str,
+                      print_: Callable[[str], None] = print) -> None:
+    """Each attribute Confidence's commonest value and its share of ``faces`` (aim <= 1/5)."""
+    cells = []
+    for name in CONFIDENCE_FIELDS:
+        share, value = commonest_share(faces, name)
+        cells.append(f"{name} {share:.0%} ({value:.4g})")
+    print_(f"Commonest Confidence value, share of {len(faces)} faces ({label}; aim <= 20%):")
+    print_("  " + "; ".join(cells))
