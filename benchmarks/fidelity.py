@@ -472,7 +472,8 @@ def main() -> None:
     print(f"rekmock vs real Rekognition on {args.root} (part: {args.part}, "
           f"{len(corpus.entries)} recorded calls)")
     report(out)
-    loso.report(out["records"])
+    done = loso.report(out["records"])
+    loso.aims_report(done)
     loso.emotion_report(out["records"])
     print()
     loso.confidence_report([r["ours"] for r in out["records"]], "rekmock on the paired faces")

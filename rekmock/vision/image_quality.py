@@ -3,15 +3,18 @@
 Both are read from the inner face (the bounding box of the 68 points, brows to chin), so they
 depend on the crop, not on the exact landmark positions.
 
-- Brightness: mean luma (BT.601) of the crop as a percentage, times ``BRIGHTNESS_GAIN``. Real
-  answers read about 1.7 times rekmock's plain mean on the same faces (fitted on the recorded
-  answers of ../shared/fidelity, median error 3 points on the fitted part, 6 on the held-back part;
-  a ratio generalised better than a constant offset).
+- Brightness: mean luma (BT.601) of the crop as a percentage, times ``BRIGHTNESS_GAIN``. The
+  service's answers read about 1.7 times rekmock's plain mean on the same faces: 1.69 fitted on
+  the 2023-2025 answers of ../shared/fidelity (the scale drifts: 2020 answers read darker, about
+  1.5), 1.67 on all of them; with one source of answers left out at a time the median error is
+  2.7 points (a ratio generalised better than a constant offset).
 - Sharpness: every real value lies on one lattice, ``logit(S / 100) = LATTICE_A + LATTICE_B * k``
   for a whole number ``k``. ``k`` is read from the variance of the Laplacian of the crop resized to
   ``CROP_WIDTH`` px (so it does not depend on the face's size in pixels):
-  ``k = round(K_PER_LOG_VAR * ln(var) + K_OFFSET)`` (fitted the same way, median error 1.2 steps
-  of ``k`` on the fitted part, 2.3 on the held-back part). A crisp portrait gives k about 20-24
+  ``k = round(K_PER_LOG_VAR * ln(var) + K_OFFSET)`` (fitted on the 2020-2023 answers; refitted
+  with one source left out at a time, median error 4.5 points; the 2024-25 answers read small
+  faces far less sharp, 21-26 where this gives 39-67, and a face-size term fitted to follow
+  them did worse left out). A crisp portrait gives k about 20-24
   (Sharpness 86-97), a small or soft face k about 0-5 (Sharpness 3-12).
 """
 
