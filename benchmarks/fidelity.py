@@ -2,7 +2,8 @@
 
 Usage (from the project root)::
 
-    python benchmarks/fidelity.py [FIDELITY_DIR] [--part fit|check|all] [--dump FILE]
+    REKMOCK_CACHE=off python benchmarks/fidelity.py [FIDELITY_DIR] [--part fit|check|all]
+        [--dump FILE]
 
 FIDELITY_DIR (default ../shared/fidelity) holds ``corpus.json``, ``photos/`` and ``real/`` as its
 README describes. Every recorded call is replayed against the mock (DetectFaces ALL on each photo,
@@ -12,14 +13,19 @@ summarised: box IoU, landmark error, pose error per angle, AgeRange overlap and 
 of each boolean attribute and of the top emotion, Brightness/Sharpness/Confidence differences,
 Similarity decisions at the request's threshold, QualityFilter decisions (indexed or not, reasons).
 
-``--part fit`` uses the sources the calibration was fitted on, ``--part check`` the held-back ones
-(``CHECK_SOURCES``), so the fit can be judged on answers it was not tuned to. ``--dump`` writes
-the paired values as JSON for fitting.
+Then every fitted number is judged leave-one-source-out (``loso.py``): fitted on the other source
+repositories' faces and scored on each repository's in turn, beside the shipped value, the
+unfitted one and the in-sample fit, overall and by the service's model era; and the aims of
+issue 21 are printed from the left-out figures.
+
+``--part fit`` / ``--part check`` keep the old split (``CHECK_SOURCES``). ``--dump`` writes the
+paired values as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import statistics
@@ -31,9 +37,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import boto3  # noqa: E402
+import loso  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from rekmock import mock_rekognition  # noqa: E402
+from rekmock.vision import api as vision_api  # noqa: E402
+from rekmock.vision import attributes, detect, image_quality, pose  # noqa: E402
 
 # Held back from fitting: the calibration was fitted on the other sources.
 CHECK_SOURCES = ("kryst1anb", "Akpevwe11__compre-parkway", "takuya-motoshima__express-sweet")
@@ -113,6 +122,8 @@ class Corpus:
             return [r for r in rows if r.get("ExternalImageId") == select["ExternalImageId"]]
         if "key" in select:
             return doc[select["key"]]
+        if select.get("format") == "FaceDetail":
+            return doc
         if "ExternalImageId" in select:
             wanted = select["ExternalImageId"]
             return [f for f in doc["Faces"] if f.get("ExternalImageId") == wanted]
@@ -122,13 +133,17 @@ class Corpus:
         """FaceDetail-like dicts of the real answer (DetectFaces and IndexFaces)."""
         doc = self.answer(entry)
         if entry["operation"] == "DetectFaces":
-            return doc.get("FaceDetails", []) if "FaceDetails" in doc or "n_faces" not in doc \
-                else [{k: v for k, v in doc.items() if k != "n_faces"}]
+            if isinstance(doc, list):
+                return doc
+            if "BoundingBox" in doc or "n_faces" in doc:  # one FaceDetail, or printed facts
+                return [{k: v for k, v in doc.items() if k != "n_faces"}]
+            return doc.get("FaceDetails", [])
         if isinstance(doc, list):  # dynamodb stored records
             return doc
         if "stored_match" in (entry.get("select") or {}):
             return [doc["FaceMatches"][entry["select"]["stored_match"]]["Face"]]
-        faces = [r["FaceDetail"] | {"_indexed": True} for r in doc.get("FaceRecords", [])]
+        faces = [r.get("FaceDetail", r.get("Face", {})) | {"_indexed": True}
+                 for r in doc.get("FaceRecords", [])]
         faces += [u["FaceDetail"] | {"_indexed": False, "_reasons": u.get("Reasons", [])}
                   for u in doc.get("UnindexedFaces", [])]
         return faces
@@ -144,6 +159,21 @@ class Replay:
         self.s3.create_bucket(Bucket=BUCKET)
         self.uploaded: set[str] = set()
         self.collections = 0
+        self.meshes: dict[tuple[float, float, float], tuple[Any, Any]] = {}
+        shipped = pose.mesh_pose
+
+        def recording(mesh: Any, points5: Any) -> tuple[float, float, float]:
+            angles = shipped(mesh, points5)
+            self.meshes[angles] = (mesh.copy(), points5.copy())
+            return angles
+
+        pose.mesh_pose = recording  # api calls pose.mesh_pose through the module
+
+    def size(self, entry: dict) -> tuple[int, int]:
+        """Upright width and height of the entry's photo, as rekmock decoded it."""
+        data = (self.corpus.root / entry["photos"]["Image"]).read_bytes()
+        analysis = vision_api._cache.get(hashlib.sha256(data).hexdigest())
+        return (analysis.width, analysis.height) if analysis else (0, 0)
 
     def image(self, rel: str) -> dict:
         if rel not in self.uploaded:
@@ -153,6 +183,31 @@ class Replay:
 
     def detect(self, rel: str) -> list[dict]:
         return self.rek.detect_faces(Image=self.image(rel), Attributes=["ALL"])["FaceDetails"]
+
+    def raw(self, rel: str) -> list[dict[str, Any]]:
+        """What rekmock measured for each face of the photo it last analysed, before the
+        service's scales: Quality's luma and log variance, the mesh's own angles and its 468
+        points (image pixels), each attribute's cue."""
+        data = (self.corpus.root / rel).read_bytes()
+        analysis = vision_api._cache.get(hashlib.sha256(data).hexdigest())
+        if analysis is None:
+            return []
+        scale = min(1.0, detect.WORK_SIDE / max(analysis.width, analysis.height))
+        out = []
+        for face, ctx in zip(analysis.faces, analysis._contexts, strict=True):
+            luma, log_variance = image_quality.measures(ctx.gray, ctx.pts68)
+            raw: dict[str, Any] = {"luma": luma, "log_variance": log_variance,
+                                   "cues": attributes.measures(ctx)}
+            raw.update(age=raw["cues"]["age"], age_spread=raw["cues"]["age_spread"])
+            found = self.meshes.get((face.roll, face.yaw, face.pitch))
+            if found is not None and ctx.quarter == 0:
+                mesh, points5 = found
+                roll, yaw, pitch = pose.mesh_angles(mesh)
+                raw.update(roll_raw=roll, yaw_raw=yaw, pitch_raw=pitch,
+                           eyes_yaw=pose.eye_spacing_yaw(points5),
+                           mesh=(mesh[:, :2] / scale).tolist())
+            out.append(raw)
+        return out
 
     def collection(self) -> str:
         self.collections += 1
@@ -185,8 +240,13 @@ def collect(corpus: Corpus, replay: Replay) -> dict[str, list]:
         if op not in ("DetectFaces", "IndexFaces") or "Image" not in entry["photos"]:
             continue
         real = corpus.real_faces(entry)
-        ours = replay.detect(entry["photos"]["Image"])
+        try:
+            ours = replay.detect(entry["photos"]["Image"])
+        except Exception as exc:  # noqa: BLE001
+            out["refused"].append((entry["id"], str(exc)))
+            continue
         out["count"].append((entry["id"], len(real), len(ours)))
+        raws = replay.raw(entry["photos"]["Image"])
         pairs = pair(real, ours)
         if len(real) == 1 and len(ours) >= 1 and not pairs and "BoundingBox" not in real[0]:
             pairs = [(real[0], ours[0], math.nan)]
@@ -198,6 +258,12 @@ def collect(corpus: Corpus, replay: Replay) -> dict[str, list]:
             out["pixelated"].append(entry["id"])
         for r, o, v in pairs:
             tag = entry["id"]
+            j = next(k for k, face in enumerate(ours) if face is o)
+            out["records"].append({
+                "id": tag, "source": Corpus.source(entry), "year": entry["year"],
+                "pixelated": pixelated, "real": r, "ours": o, "size": replay.size(entry),
+                "raw": raws[j] if j < len(raws) else {},
+            })
             if not math.isnan(v):
                 out["iou"].append(v)
             if "Confidence" in r:
@@ -397,6 +463,8 @@ def main() -> None:
     ap.add_argument("root", nargs="?", default="../shared/fidelity", type=Path)
     ap.add_argument("--part", choices=("fit", "check", "all"), default="all")
     ap.add_argument("--dump", type=Path)
+    ap.add_argument("--photos", type=Path, help="also measure how varied each attribute "
+                    "Confidence is on every photo under this folder (e.g. ../shared/data)")
     args = ap.parse_args()
     corpus = Corpus(args.root, args.part)
     with mock_aws(), mock_rekognition():
@@ -404,8 +472,32 @@ def main() -> None:
     print(f"rekmock vs real Rekognition on {args.root} (part: {args.part}, "
           f"{len(corpus.entries)} recorded calls)")
     report(out)
+    done = loso.report(out["records"])
+    loso.aims_report(done)
+    loso.emotion_report(out["records"])
+    print()
+    loso.confidence_report([r["ours"] for r in out["records"]], "rekmock on the paired faces")
+    loso.confidence_report([r["real"] for r in out["records"] if "Gender" in r["real"]],
+                           "the service, same faces")
+    if args.photos:
+        with mock_aws(), mock_rekognition():
+            faces = photo_faces(args.photos)
+        loso.confidence_report(faces, f"rekmock on the photos of {args.photos}")
     if args.dump:
-        args.dump.write_text(json.dumps(out, indent=1, default=str))
+        args.dump.write_text(json.dumps(out, default=str))
+
+
+def photo_faces(root: Path) -> list[dict]:
+    """DetectFaces ALL on every JPEG and PNG under ``root`` (photos it refuses are skipped)."""
+    rek = boto3.client("rekognition", region_name="us-east-1")
+    faces: list[dict] = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")):
+        try:
+            faces += rek.detect_faces(Image={"Bytes": path.read_bytes()},
+                                      Attributes=["ALL"])["FaceDetails"]
+        except Exception:  # noqa: BLE001 (too large, not an image: not what is measured here)
+            continue
+    return faces
 
 
 if __name__ == "__main__":

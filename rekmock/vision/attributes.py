@@ -1,32 +1,27 @@
-"""Face attributes estimated from the 68 landmarks and the pixels of the face crop.
+"""Face attributes from the face crop: learned networks where a usable one ships, hand-made
+measurements of the 68 points and the pixels elsewhere (figures: ``docs/fields.md``).
 
-Except gender and age (``agegender``), no shipped model predicts these fields, so each is a
-hand-made, deterministic measurement.
+``measures`` reads one number per cue; ``decide`` turns them into the service's fields. Each
+boolean is the sign of its log-odds (``logits``); its Confidence is a monotone map of their size
+(temperature scaling, ``TEMPERATURE``, set so the median matches the service's), never a cap.
 
-Field        How it is produced                              Trust
------------  ----------------------------------------------  ------------------------------------
-EyesOpen     eye aspect ratio (lid gap / eye width, points   good on frontal faces; poor past
-             36-47), logistic around 0.20                    ~45 deg yaw or on tiny faces
-MouthOpen    inner-lip gap / mouth width (points 60-67),     good on frontal faces
-             logistic around 0.10
-Smile        mouth-corner lift + mouth width relative to     fair: broad smiles found, closed-lip
-             the eyes + OpenCV's smile cascade               smiles often missed
-Eyeglasses   horizontal-edge energy across the nose bridge   fair: bold frames found; rimless
-             and below the eyes (frames are edges)           frames missed
-Sunglasses   eye regions much darker than the cheeks, with   fair for dark lenses; tinted missed
-             glasses evidence
-Beard,       darkness + texture of chin / upper lip          rough: stubble, shadows, dark skin
-Mustache     relative to the cheeks                          confuse it; confidence capped at 85
-FaceOccluded share of nose and chin pixels whose chroma is   rough: hands/masks of non-skin
-             far from the cheeks' skin colour               colour; same-colour hands missed
-EyeDirection dark-iris centroid inside each eye, relative    rough (+-10 deg at best)
-             to the head; confidence grows with eye size
-Emotions     HAPPY from Smile; SURPRISED from open mouth +   a reading of the geometry, not an
-             wide eyes + raised brows; CALM the rest; the    emotion model
-             other six small shares; sums to 100
-Gender,      Cydral's age and gender networks (see           gender right on 33 of 34 labelled
-AgeRange     ``agegender``); the range widens as the age     faces; ages plausible (+-5 years
-             network's confidence falls                      on the test photos)
+Field        How it is produced
+-----------  --------------------------------------------------------------------------------
+EyesOpen     MediaPipe's eyelid network (``eyelids``): lid gap / eye width above 1/6
+MouthOpen    inner-lip gap / mouth width (points 60-67), logistic around 0.10
+Smile        the learned expression classifier's HAPPY probability (``emotion``) above 1/2
+Eyeglasses   horizontal-edge energy across the nose bridge and below the eyes (frames)
+Sunglasses   eye regions much darker than the cheeks, with glasses evidence
+Beard,       darkness + texture of chin / upper lip relative to the cheeks (the mustache's
+Mustache     bias fitted on the service's answers)
+FaceOccluded soft share of nose and chin pixels whose chroma is far from the cheeks' skin
+EyeDirection dark-iris centroid inside each eye, relative to the head; confidence grows with
+             eye size
+Emotions     the mean of the learned classifier's 7 shares and the geometric reading (HAPPY
+             from the smile cues, SURPRISED from open mouth + wide eyes + raised brows, CALM
+             the rest)
+Gender,      Cydral's age and gender networks (``agegender``): Gender's Confidence is the
+AgeRange     network's probability; the range is the age distribution's mean +- its spread
 """
 
 from __future__ import annotations
@@ -35,7 +30,7 @@ import math
 
 import numpy as np
 
-from . import agegender
+from . import agegender, emotion, eyelids
 from .crop import crop
 from .dlib68 import EYE_LEFT, EYE_RIGHT
 from .results import Attributes, FaceContext
@@ -54,10 +49,10 @@ EMOTIONS = (
 
 # Tuning numbers (hand-fitted on the labelled photos). Lengths in inter-ocular distances (iod)
 # unless said otherwise; a logistic "around X, spread S" is sigmoid((value - X) / S).
-CONFIDENCE_FLOOR, CONFIDENCE_CEILING = 50.0, 99.9  # a decision's confidence stays in between
-FACIAL_HAIR_CONFIDENCE_CAP = 85.0  # Beard and Mustache are rough: never more sure than this
 FRONTAL_YAW = 60.0  # degrees of |yaw| at which a face counts as not frontal at all
-EYES_OPEN_EAR, EYES_OPEN_SPREAD = 0.20, 0.025  # eye aspect ratio
+# Lid gap / eye width (``eyelids``) at which an eye counts as open: half an open eye's, about
+# 1/3 (a palpebral fissure about 10 mm high and 30 mm wide); set a priori, not fitted.
+EYELID_OPEN_GAP, EYELID_SPREAD = 1.0 / 6.0, 0.05
 MOUTH_OPEN_GAP, MOUTH_OPEN_SPREAD = 0.10, 0.03  # inner-lip gap / mouth width
 SMILE_CASCADE_WIDTH = 96  # px: the mouth region is resized to this width for the cascade
 SMILE_MARGIN = 0.35  # mouth region: beyond each corner
@@ -67,6 +62,7 @@ SUNGLASSES_EYE_RATIO = 0.4  # eye-region brightness / skin brightness below whic
 EYE_MARGIN = 0.1  # eye regions: above and below the lids
 GAZE_DEGREES_PER_EYE_WIDTH, GAZE_MAX_DEGREES = 120.0, 45.0
 GAZE_UNSEEN = (0.0, 0.0, 10.0)  # EyeDirection when the eyes cannot be seen
+GAZE_EYE_WIDTH = 9.2  # px: EyeDirection's confidence is 1 - exp(-eye width / this) (x frontality)
 SKIN_DEFAULT_LEVEL = 128.0  # grey level assumed when no cheek is visible
 OCCLUSION_DEFAULT = 0.2  # probability when nose or cheeks cannot be measured
 OCCLUSION_Z = 3.5  # chroma z-score beyond which a pixel is not skin
@@ -76,6 +72,7 @@ SMILE_CASCADE_WEIGHT, SMILE_BIAS = 1.2, 0.6  # the cascade's vote, and the prior
 GLASSES_GAIN = 10.0
 SUNGLASSES_GAIN = 20.0
 BEARD_DARKNESS, MUSTACHE_DARKNESS = 0.25, 0.3  # darkness relative to the cheeks
+MUSTACHE_BIAS = 1.73  # log-odds: fitted on the service's answers (left-out agreement 76 -> 95%)
 HAIR_DARKNESS_GAIN = 12.0
 HAIR_TEXTURE, HAIR_TEXTURE_GAIN = 4.0, 0.3  # Laplacian texture beyond the cheeks'
 OCCLUDED_SHARE, OCCLUSION_GAIN = 0.6, 10.0  # share of non-skin pixels on nose and chin
@@ -83,6 +80,10 @@ SURPRISE_EAR, SURPRISE_EAR_SPREAD = 0.30, 0.03  # wide-open eyes
 SURPRISE_BROW, SURPRISE_BROW_SPREAD = 0.45, 0.05  # raised brows: eye-to-brow height (iod)
 HAPPY_SHARE = 95.0  # Emotions: HAPPY's share at a certain smile
 SURPRISE_SHARE = 0.9  # ... SURPRISED's share of what HAPPY leaves
+# Confidence = 100 sigmoid(|log-odds| / TEMPERATURE): each set so that rekmock's median
+# Confidence over the recorded faces equals the service's median for that attribute.
+TEMPERATURE = {"eyes_open": 0.64, "mouth_open": 0.62, "smile": 1.6, "eyeglasses": 1.56,
+               "sunglasses": 0.66, "beard": 1.07, "mustache": 1.22, "face_occluded": 0.88}
 REST_SHARES = {"CALM": 0.82, "SAD": 0.05, "CONFUSED": 0.04, "ANGRY": 0.03, "DISGUSTED": 0.02,
                "FEAR": 0.02, "UNKNOWN": 0.02}  # ... and the other emotions' shares of the rest
 
@@ -95,11 +96,16 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _decision(p: float) -> tuple[bool, float]:
-    """(value, confidence) from a probability: confidence is that of the chosen side."""
-    value = p >= 0.5
-    conf = 100.0 * (p if value else 1.0 - p)
-    return value, float(min(CONFIDENCE_CEILING, max(CONFIDENCE_FLOOR, conf)))
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1.0 - 1e-12)
+    return math.log(p / (1.0 - p))
+
+
+def confidence(name: str, z: float) -> float:
+    """Confidence (50..100) of the side log-odds ``z`` choose: the probability of that side with
+    the log-odds divided by the attribute's ``TEMPERATURE`` (temperature scaling), so it grows
+    with the evidence for this face and a strong cue does not pin it at one value."""
+    return 100.0 * _sigmoid(abs(z) / TEMPERATURE[name])
 
 
 def _dist(a: np.ndarray, b: np.ndarray) -> float:
@@ -145,16 +151,10 @@ def _eye_aspect(p: np.ndarray) -> float:
     return (left + right) / 2.0
 
 
-def eyes_open(ear: float) -> float:
-    """Probability that the eyes are open, from the eye aspect ratio."""
-    return _sigmoid((ear - EYES_OPEN_EAR) / EYES_OPEN_SPREAD)
-
-
-def mouth_open(p: np.ndarray) -> float:
-    """Probability that the mouth is open: inner-lip gap over mouth width."""
+def mouth_gap(p: np.ndarray) -> float:
+    """Inner-lip gap over mouth width."""
     gap = (_dist(p[61], p[67]) + _dist(p[62], p[66]) + _dist(p[63], p[65])) / 3.0
-    gap = gap / max(_dist(p[48], p[54]), 1e-6)
-    return _sigmoid((gap - MOUTH_OPEN_GAP) / MOUTH_OPEN_SPREAD)
+    return gap / max(_dist(p[48], p[54]), 1e-6)
 
 
 def _smile_cascade(ctx: FaceContext, iod: float) -> float:
@@ -179,16 +179,11 @@ def _smile_cascade(ctx: FaceContext, iod: float) -> float:
     return 1.0 if len(hits) else 0.0
 
 
-def smile(ctx: FaceContext, n: np.ndarray, iod: float) -> float:
-    """Probability of a smile: mouth-corner lift and mouth width (normalised points ``n``),
-    and the smile cascade."""
-    mouth_w = _dist(n[48], n[54])
+def smile_shape(n: np.ndarray) -> dict[str, float]:
+    """Mouth-corner lift and mouth width, in inter-ocular distances (normalised points ``n``)."""
     centre_y = (n[62, 1] + n[66, 1]) / 2.0
-    lift = centre_y - (n[48, 1] + n[54, 1]) / 2.0
-    cascade_hit = _smile_cascade(ctx, iod)
-    return _sigmoid((lift - SMILE_LIFT) * SMILE_LIFT_GAIN
-                    + (mouth_w - SMILE_WIDTH) * SMILE_WIDTH_GAIN
-                    + SMILE_CASCADE_WEIGHT * cascade_hit - SMILE_BIAS)
+    return {"smile_lift": centre_y - (n[48, 1] + n[54, 1]) / 2.0,
+            "mouth_width": _dist(n[48], n[54])}
 
 
 def _edge_rows(gray: np.ndarray) -> float:
@@ -202,25 +197,23 @@ def _edge_rows(gray: np.ndarray) -> float:
     return float(prof.max() / (float(gray.mean()) + 10.0))
 
 
-def eyeglasses(ctx: FaceContext, iod: float) -> float:
-    """Probability of glasses: horizontal edges across the nose bridge and under the eyes."""
+def glasses_edges(ctx: FaceContext, iod: float) -> float:
+    """Strength of horizontal edges across the nose bridge and under the eyes (frames)."""
     p = ctx.pts68
     bridge = _rect(ctx.gray, p[39, 0], (p[21, 1] + p[27, 1]) / 2.0, p[42, 0], p[28, 1])
     under_l = _rect(ctx.gray, p[36, 0], p[41, 1], p[39, 0], p[41, 1] + UNDER_EYE_DEPTH * iod)
     under_r = _rect(ctx.gray, p[42, 0], p[46, 1], p[45, 0], p[46, 1] + UNDER_EYE_DEPTH * iod)
-    edges = _edge_rows(bridge) + 0.5 * (_edge_rows(under_l) + _edge_rows(under_r)) / 2.0
-    return _sigmoid((edges - GLASSES_EDGES) * GLASSES_GAIN)
+    return _edge_rows(bridge) + 0.5 * (_edge_rows(under_l) + _edge_rows(under_r)) / 2.0
 
 
-def sunglasses(ctx: FaceContext, iod: float, skin: float, p_glasses: float) -> float:
-    """Probability of dark lenses: eye regions much darker than the cheeks, with glasses."""
+def lens_darkness(ctx: FaceContext, iod: float, skin: float) -> float:
+    """Eye regions' brightness over the cheeks' (dark lenses read low)."""
     p = ctx.pts68
     eye_l = _rect(ctx.gray, p[36, 0], p[37, 1] - EYE_MARGIN * iod, p[39, 0],
                   p[41, 1] + EYE_MARGIN * iod)
     eye_r = _rect(ctx.gray, p[42, 0], p[43, 1] - EYE_MARGIN * iod, p[45, 0],
                   p[46, 1] + EYE_MARGIN * iod)
-    eye_ratio = (_mean(eye_l, skin) + _mean(eye_r, skin)) / (2.0 * max(skin, 1.0))
-    return _sigmoid((SUNGLASSES_EYE_RATIO - eye_ratio) * SUNGLASSES_GAIN) * (0.5 + 0.5 * p_glasses)
+    return (_mean(eye_l, skin) + _mean(eye_r, skin)) / (2.0 * max(skin, 1.0))
 
 
 def _iris_offset(gray: np.ndarray, eye: np.ndarray) -> tuple[float, float, float] | None:
@@ -250,20 +243,29 @@ def _iris_offset(gray: np.ndarray, eye: np.ndarray) -> tuple[float, float, float
     return (cx - centre[0]) / width, (cy - centre[1]) / width, width
 
 
-def eye_direction(ctx: FaceContext, p_eyes: float, frontal: float) -> tuple[float, float, float]:
-    """(yaw, pitch, confidence) of the gaze relative to the head, from the irises."""
+def irises(ctx: FaceContext) -> dict[str, float]:
+    """Mean dark-iris offset inside the eyes (eye widths) and the eye width (px); empty when
+    no eye can be measured."""
     found = [_iris_offset(ctx.gray, ctx.pts68[eye]) for eye in (EYE_LEFT, EYE_RIGHT)]
     offs = [o for o in found if o is not None]
-    if not offs or p_eyes < 0.5:
+    if not offs:
+        return {}
+    return {"iris_dx": float(np.mean([o[0] for o in offs])),
+            "iris_dy": float(np.mean([o[1] for o in offs])),
+            "eye_width": float(np.mean([o[2] for o in offs]))}
+
+
+def eye_direction(m: dict[str, float], p_eyes: float, frontal: float
+                  ) -> tuple[float, float, float]:
+    """(yaw, pitch, confidence) of the gaze relative to the head, from the irises."""
+    if "iris_dx" not in m or p_eyes < 0.5:
         return GAZE_UNSEEN
-    dx = float(np.mean([o[0] for o in offs]))
-    dy = float(np.mean([o[1] for o in offs]))
-    eye_w = float(np.mean([o[2] for o in offs]))
+    dx, dy, eye_w = m["iris_dx"], m["iris_dy"], m["eye_width"]
     limit = GAZE_MAX_DEGREES
     return (
         float(np.clip(dx * GAZE_DEGREES_PER_EYE_WIDTH, -limit, limit)),
         float(np.clip(-dy * GAZE_DEGREES_PER_EYE_WIDTH, -limit, limit)),
-        float(min(95.0, 40.0 + eye_w * 2.0) * (0.5 + 0.5 * frontal)),
+        float(100.0 * (1.0 - math.exp(-eye_w / GAZE_EYE_WIDTH)) * (0.5 + 0.5 * frontal)),
     )
 
 
@@ -292,24 +294,20 @@ def _skin_stats(ctx: FaceContext, iod: float) -> tuple[float, float]:
             float(np.min(tex)) if tex else 0.0)
 
 
-def facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float) -> tuple[float, float]:
-    """Probabilities of beard and mustache from chin / upper-lip darkness and texture."""
+def facial_hair(ctx: FaceContext, iod: float, skin: float, skin_tex: float
+                ) -> dict[str, float]:
+    """Chin and upper-lip darkness (relative to the cheeks) and texture (beyond theirs)."""
     p = ctx.pts68
     chin = _rect(ctx.gray, p[7, 0], p[57, 1] + 0.1 * iod, p[9, 0], p[8, 1] - 0.05 * iod)
     lip = _rect(ctx.gray, p[49, 0], p[33, 1] + 0.08 * iod, p[53, 0], p[51, 1] - 0.05 * iod)
-    chin_dark = 1.0 - _mean(chin, skin) / max(skin, 1.0)
-    lip_dark = 1.0 - _mean(lip, skin) / max(skin, 1.0)
-    chin_tex = _texture(chin) - skin_tex
-    lip_tex = _texture(lip) - skin_tex
-    beard = _sigmoid((chin_dark - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
-                     + (chin_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
-    mustache = _sigmoid((lip_dark - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
-                        + (lip_tex - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
-    return beard, mustache
+    return {"chin_dark": 1.0 - _mean(chin, skin) / max(skin, 1.0),
+            "lip_dark": 1.0 - _mean(lip, skin) / max(skin, 1.0),
+            "chin_texture": _texture(chin) - skin_tex,
+            "lip_texture": _texture(lip) - skin_tex}
 
 
-def occlusion(ctx: FaceContext, iod: float) -> float:
-    """Probability that something covers the face: share of pixels on the nose and chin whose
+def occlusion(ctx: FaceContext, iod: float) -> float | None:
+    """Share of pixels on the nose and chin whose
     colour (YCrCb chroma) is far from the cheeks'. Lips are left out (lipstick is not skin-
     coloured either); a beard lowers the chin's share only a little (its chroma is close)."""
     import cv2
@@ -325,21 +323,26 @@ def occlusion(ctx: FaceContext, iod: float) -> float:
     chin = _rect(ycc, p[6, 0], p[57, 1] + 0.08 * iod, p[10, 0], p[8, 1] - 0.05 * iod)
     probes = [x.reshape(-1, 3) for x in (nose, chin) if x.size]
     if not refs or not probes:
-        return OCCLUSION_DEFAULT
+        return None
     ref = np.concatenate(refs, 0)[:, 1:].astype(np.float32)
     mu = ref.mean(axis=0)
     sd = np.maximum(ref.std(axis=0), 4.0)
     shares = []
-    for probe in probes:
+    for probe in probes:  # each pixel counts by how sure it is not skin (a soft threshold)
         z = np.abs(probe[:, 1:].astype(np.float32) - mu) / sd
-        shares.append(float((z.max(axis=1) > OCCLUSION_Z).mean()))
-    return _sigmoid((float(np.mean(shares)) - OCCLUDED_SHARE) * OCCLUSION_GAIN)
+        shares.append(float((1.0 / (1.0 + np.exp(OCCLUSION_Z - z.max(axis=1)))).mean()))
+    return float(np.mean(shares))
 
 
-def emotions(n: np.ndarray, ear: float, p_smile: float, p_mouth: float) -> dict[str, float]:
+def brow_raise(n: np.ndarray) -> float:
+    """Eye-to-brow height, in inter-ocular distances (normalised points ``n``)."""
+    return float(((n[19, 1] + n[24, 1]) / 2.0) * -1.0)
+
+
+def emotions(brow: float, ear: float, p_smile: float, p_mouth: float) -> dict[str, float]:
     """Shares of 100: HAPPY from the smile, SURPRISED from open mouth, wide eyes and raised
-    brows (normalised points ``n``), CALM and the small rest from what remains."""
-    brow_raise = float(((n[19, 1] + n[24, 1]) / 2.0) * -1.0)  # eye-to-brow height, in iods
+    brows (``brow``), CALM and the small rest from what remains."""
+    brow_raise = brow
     p_surprise = (p_mouth * _sigmoid((ear - SURPRISE_EAR) / SURPRISE_EAR_SPREAD)
                   * _sigmoid((brow_raise - SURPRISE_BROW) / SURPRISE_BROW_SPREAD))
     happy = HAPPY_SHARE * p_smile
@@ -350,39 +353,92 @@ def emotions(n: np.ndarray, ear: float, p_smile: float, p_mouth: float) -> dict[
     return {k: float(shares[k]) for k in EMOTIONS}
 
 
-def _capped(p: float) -> tuple[bool, float]:
-    value, confidence = _decision(p)
-    return value, min(FACIAL_HAIR_CONFIDENCE_CAP, confidence)
+def measures(ctx: FaceContext) -> dict[str, float]:
+    """Everything the attributes are decided from, one number each (see ``decide``)."""
+    p = ctx.pts68
+    n, iod, _ = _normalised(p)
+    skin, skin_tex = _skin_stats(ctx, iod)
+    reading = agegender.predict(ctx)
+    out = {
+        "yaw": ctx.yaw,
+        "ear": _eye_aspect(p),
+        "eyelid_gap": eyelids.eyes_openness(ctx.rgb, p),
+        "mouth_gap": mouth_gap(p),
+        **smile_shape(n),
+        "smile_cascade": _smile_cascade(ctx, iod),
+        "glasses_edges": glasses_edges(ctx, iod),
+        "lens_darkness": lens_darkness(ctx, iod, skin),
+        **facial_hair(ctx, iod, skin, skin_tex),
+        "brow_raise": brow_raise(n),
+        **irises(ctx),
+        "male": reading.male,
+        "age": reading.age,
+        "age_spread": reading.age_spread,
+    }
+    out.update({f"emotion_{k}": v for k, v in emotion.shares(ctx).items()})
+    occluded = occlusion(ctx, iod)
+    if occluded is not None:
+        out["occluded_share"] = occluded
+    return out
+
+
+def logits(m: dict[str, float]) -> dict[str, float]:
+    """Log-odds that each boolean attribute is true, from a face's ``measures``."""
+    p_glasses = _sigmoid((m["glasses_edges"] - GLASSES_EDGES) * GLASSES_GAIN)
+    p_sun = (_sigmoid((SUNGLASSES_EYE_RATIO - m["lens_darkness"]) * SUNGLASSES_GAIN)
+             * (0.5 + 0.5 * p_glasses))
+    z = {
+        "eyes_open": (m["eyelid_gap"] - EYELID_OPEN_GAP) / EYELID_SPREAD,
+        "mouth_open": (m["mouth_gap"] - MOUTH_OPEN_GAP) / MOUTH_OPEN_SPREAD,
+        "smile": _logit(m["emotion_HAPPY"] / 100.0),
+        "eyeglasses": _logit(max(p_glasses, p_sun) if p_sun >= 0.5 else p_glasses),
+        "sunglasses": _logit(p_sun),
+        "beard": ((m["chin_dark"] - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
+                  + (m["chin_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN),
+        "mustache": ((m["lip_dark"] - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
+                     + (m["lip_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN - MUSTACHE_BIAS),
+        "face_occluded": ((m["occluded_share"] - OCCLUDED_SHARE) * OCCLUSION_GAIN
+                          if "occluded_share" in m else _logit(OCCLUSION_DEFAULT)),
+    }
+    if p_sun >= 0.5:
+        z["eyes_open"] = 0.0  # the eyes cannot be seen through dark lenses: undecided
+    return z
+
+
+def geometric_emotions(m: dict[str, float]) -> dict[str, float]:
+    """The emotions read from the face's geometry alone (smile cues, open mouth, wide eyes,
+    raised brows)."""
+    p_smile = _sigmoid((m["smile_lift"] - SMILE_LIFT) * SMILE_LIFT_GAIN
+                       + (m["mouth_width"] - SMILE_WIDTH) * SMILE_WIDTH_GAIN
+                       + SMILE_CASCADE_WEIGHT * m["smile_cascade"] - SMILE_BIAS)
+    p_mouth = _sigmoid((m["mouth_gap"] - MOUTH_OPEN_GAP) / MOUTH_OPEN_SPREAD)
+    return emotions(m["brow_raise"], m["ear"], p_smile, p_mouth)
+
+
+def blended_emotions(m: dict[str, float]) -> dict[str, float]:
+    """The mean of the geometric reading and the learned classifier's shares (``emotion``):
+    left out one source at a time, it agrees with the service's top emotion more often than
+    either alone (see docs/fields.md)."""
+    geometric = geometric_emotions(m)
+    return {k: (geometric[k] + m.get(f"emotion_{k}", 0.0)) / 2.0 for k in EMOTIONS}
+
+
+def decide(m: dict[str, float]) -> Attributes:
+    """The attributes of a face from its ``measures``: each boolean's value is the sign of its
+    log-odds and its confidence a monotone map of their size (``confidence``)."""
+    frontal = max(0.0, 1.0 - abs(m["yaw"]) / FRONTAL_YAW)
+    z = logits(m)
+    flags = {name: (value >= 0.0, confidence(name, value)) for name, value in z.items()}
+    reading = agegender.Reading(m["male"], m["age"], m["age_spread"])
+    return Attributes(
+        **flags,
+        gender=agegender.gender(reading),
+        age_range=agegender.age_range(reading.age, reading.age_spread),
+        emotions=blended_emotions(m),
+        eye_direction=eye_direction(m, _sigmoid(z["eyes_open"]), frontal),
+    )
 
 
 def estimate(ctx: FaceContext) -> Attributes:
     """All attributes of one face (deterministic; see the module docstring for trust)."""
-    p = ctx.pts68
-    n, iod, _ = _normalised(p)
-    frontal = max(0.0, 1.0 - abs(ctx.yaw) / FRONTAL_YAW)
-    ear = _eye_aspect(p)
-    p_eyes = eyes_open(ear)
-    p_mouth = mouth_open(p)
-    p_smile = smile(ctx, n, iod)
-    p_glasses = eyeglasses(ctx, iod)
-    skin, skin_tex = _skin_stats(ctx, iod)
-    p_sun = sunglasses(ctx, iod, skin, p_glasses)
-    if p_sun >= 0.5:
-        p_glasses = max(p_glasses, p_sun)
-        p_eyes = 0.5  # the eyes cannot be seen through dark lenses: undecided
-    p_beard, p_must = facial_hair(ctx, iod, skin, skin_tex)
-    gender, age_range = agegender.estimate(ctx)
-    return Attributes(
-        smile=_decision(p_smile),
-        eyes_open=_decision(p_eyes),
-        mouth_open=_decision(p_mouth),
-        eyeglasses=_decision(p_glasses),
-        sunglasses=_decision(p_sun),
-        beard=_capped(p_beard),
-        mustache=_capped(p_must),
-        gender=gender,
-        age_range=age_range,
-        emotions=emotions(n, ear, p_smile, p_mouth),
-        face_occluded=_decision(occlusion(ctx, iod)),
-        eye_direction=eye_direction(ctx, p_eyes, frontal),
-    )
+    return decide(measures(ctx))

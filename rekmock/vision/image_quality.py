@@ -3,15 +3,18 @@
 Both are read from the inner face (the bounding box of the 68 points, brows to chin), so they
 depend on the crop, not on the exact landmark positions.
 
-- Brightness: mean luma (BT.601) of the crop as a percentage, times ``BRIGHTNESS_GAIN``. Real
-  answers read about 1.7 times rekmock's plain mean on the same faces (fitted on the recorded
-  answers of ../shared/fidelity, median error 3 points on the fitted part, 6 on the held-back part;
-  a ratio generalised better than a constant offset).
+- Brightness: mean luma (BT.601) of the crop as a percentage, times ``BRIGHTNESS_GAIN``. The
+  service's answers read about 1.7 times rekmock's plain mean on the same faces: 1.69 fitted on
+  the 2023-2025 answers of ../shared/fidelity (the scale drifts: 2020 answers read darker, about
+  1.5), 1.67 on all of them; with one source of answers left out at a time the median error is
+  2.7 points (a ratio generalised better than a constant offset).
 - Sharpness: every real value lies on one lattice, ``logit(S / 100) = LATTICE_A + LATTICE_B * k``
   for a whole number ``k``. ``k`` is read from the variance of the Laplacian of the crop resized to
   ``CROP_WIDTH`` px (so it does not depend on the face's size in pixels):
-  ``k = round(K_PER_LOG_VAR * ln(var) + K_OFFSET)`` (fitted the same way, median error 1.2 steps
-  of ``k`` on the fitted part, 2.3 on the held-back part). A crisp portrait gives k about 20-24
+  ``k = round(K_PER_LOG_VAR * ln(var) + K_OFFSET)`` (fitted on the 2020-2023 answers; refitted
+  with one source left out at a time, median error 4.5 points; the 2024-25 answers read small
+  faces far less sharp, 21-26 where this gives 39-67, and a face-size term fitted to follow
+  them did worse left out). A crisp portrait gives k about 20-24
   (Sharpness 86-97), a small or soft face k about 0-5 (Sharpness 3-12).
 """
 
@@ -47,25 +50,43 @@ def lattice_sharpness(k: int) -> float:
     return 100.0 / (1.0 + math.exp(-(LATTICE_A + LATTICE_B * k)))
 
 
-def sharpness_step(variance: float) -> int:
-    """Lattice step ``k`` of a crop whose (normalised) Laplacian variance is ``variance``."""
-    return round(K_PER_LOG_VAR * math.log(max(variance, MIN_VARIANCE)) + K_OFFSET)
+def sharpness_step(log_variance: float, per_log: float = K_PER_LOG_VAR,
+                   offset: float = K_OFFSET) -> int:
+    """Lattice step ``k`` of a crop whose (normalised) Laplacian variance has this logarithm."""
+    return round(per_log * log_variance + offset)
 
 
-def measure(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
-    """(brightness, sharpness) of the inner face, each 0..100."""
-    return region_quality(face_crop(gray, pts68))
-
-
-def region_quality(crop: np.ndarray) -> tuple[float, float]:
-    """(brightness, sharpness), each 0..100, of any grey region (at least 2x2 px) on the face
-    scale above; whole-image properties (image_properties) use the same measure."""
+def region_measures(crop: np.ndarray) -> tuple[float, float]:
+    """What Quality is read from, before the service's scales, for any grey region (at least
+    2x2 px): its mean luma (percent) and the logarithm of its Laplacian variance at
+    ``CROP_WIDTH`` px. Faces use the inner-face crop; image properties the whole region."""
     import cv2
 
-    brightness = float(crop.mean()) * 100.0 / 255.0 * BRIGHTNESS_GAIN
+    luma = float(crop.mean()) * 100.0 / 255.0
     ch, cw = crop.shape
     size = (CROP_WIDTH, max(2, round(ch * CROP_WIDTH / cw)))
     interp = cv2.INTER_AREA if cw > CROP_WIDTH else cv2.INTER_LINEAR
     norm = cv2.resize(crop, size, interpolation=interp)
     var = float(cv2.Laplacian(norm, cv2.CV_64F).var())
-    return min(100.0, max(0.0, brightness)), lattice_sharpness(sharpness_step(var))
+    return luma, math.log(max(var, MIN_VARIANCE))
+
+
+def measures(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
+    """:func:`region_measures` of the inner face."""
+    return region_measures(face_crop(gray, pts68))
+
+
+def brightness(luma: float, gain: float = BRIGHTNESS_GAIN) -> float:
+    """Brightness (0..100) on the service's scale for a crop of mean luma ``luma`` percent."""
+    return min(100.0, max(0.0, luma * gain))
+
+
+def region_quality(crop: np.ndarray) -> tuple[float, float]:
+    """(brightness, sharpness), each 0..100, of a grey region on the service's face scales."""
+    luma, log_variance = region_measures(crop)
+    return brightness(luma), lattice_sharpness(sharpness_step(log_variance))
+
+
+def measure(gray: np.ndarray, pts68: np.ndarray) -> tuple[float, float]:
+    """(brightness, sharpness) of the inner face, each 0..100."""
+    return region_quality(face_crop(gray, pts68))

@@ -166,3 +166,32 @@ def face_mesh_net() -> Guarded:
         return Guarded(cv2.dnn.readNetFromTFLite(str(path)), threading.Lock())
 
     return _once("face_mesh", build)
+
+
+def emotion_net() -> Guarded:
+    """The mini-Xception expression classifier (``emotion.py``) read by OpenCV's DNN."""
+
+    def build() -> Guarded:
+        import cv2
+
+        path = MODELS_DIR / "emotion_mini_xception.onnx"
+        if not path.is_file():
+            raise ModelFilesMissing(f"missing model file {path}")
+        return Guarded(cv2.dnn.readNetFromONNX(str(path)), threading.Lock())
+
+    return _once("emotion", build)
+
+
+def iris_net() -> Guarded:
+    """MediaPipe's iris and eye-contour network (``eyelids.py``) read by OpenCV's TFLite
+    importer."""
+
+    def build() -> Guarded:
+        import cv2
+
+        path = MODELS_DIR / "iris_landmark.tflite"
+        if not path.is_file():
+            raise ModelFilesMissing(f"missing model file {path}")
+        return Guarded(cv2.dnn.readNetFromTFLite(str(path)), threading.Lock())
+
+    return _once("iris", build)
