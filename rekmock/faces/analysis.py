@@ -179,9 +179,14 @@ def faces_of(image: LoadedImage, scripts: Scripts) -> list[FaceView]:
     ]
 
 
-def similarity(a: FaceView, b: FaceView, scripts: Scripts) -> float:
-    """How alike two faces are (0..100): scripted when a test said so, else by face vector."""
+def similarity(a: FaceView, b: FaceView, scripts: Scripts, reported: bool = True) -> float:
+    """How alike two faces are (0..100): scripted when a test said so, else by face vector.
+    A ``reported`` value (one the caller may answer with) in the band where dlib confuses
+    different people of East Asian origin raises ``SimilarityWarning``."""
     scripted = scripts.pair_similarity(a.refs, a.index, b.refs, b.index)
     if scripted is not None:
         return f32(scripted)
-    return f32(vision.similarity(a.descriptor(), b.descriptor()))
+    found = f32(vision.similarity(a.descriptor(), b.descriptor()))
+    if reported:
+        vision.warn_if_confusable(found)
+    return found

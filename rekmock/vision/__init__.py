@@ -26,6 +26,7 @@ __all__ = [
     "distance_for_similarity",
     "similarity",
     "similarity_from_distance",
+    "warn_if_confusable",
 ]
 
 
@@ -63,3 +64,11 @@ def distance_for_similarity(similarity: float) -> float:
     from .embedding import distance_for_similarity as _inverse
 
     return _inverse(similarity)
+
+
+def warn_if_confusable(similarities: Any) -> None:
+    """Warn when a reported Similarity lies where dlib confuses different people of East Asian
+    origin (see ``embedding.warn_if_confusable``)."""
+    from .embedding import warn_if_confusable as _warn
+
+    _warn(similarities)
