@@ -1,5 +1,5 @@
 """A Similarity where dlib's descriptor also puts different people of East Asian origin
-(80-99.99) is reported with a SimilarityWarning and a log line; scripted pairs and clear
+(80-99.99) is logged, the first in a process with a SimilarityWarning; scripted pairs and clear
 answers stay silent, and no warning filter changes an answer."""
 
 from __future__ import annotations
@@ -14,6 +14,12 @@ from rekmock import RekognitionState, SimilarityWarning
 from rekmock.vision import embedding
 
 from .helpers import index_photos, photo
+
+
+@pytest.fixture(autouse=True)
+def rearmed() -> None:
+    """Each test starts as a fresh process would: the warning not yet given."""
+    embedding._warned.clear()
 
 # obama.jpg and obama2.jpg, two photos of one man, score 99.90 (descriptor distance 0.42): a true
 # match, but one in the band where dlib also scores most pairs of different East Asian people.
@@ -59,6 +65,18 @@ def test_clear_answers_and_scripted_pairs_do_not_warn(rek: RekognitionState, cli
     assert _band_warnings(seen) == []
 
 
+def test_only_the_first_band_match_of_a_process_warns(client: Any,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="rekmock.similarity"), \
+            warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            _compare(client, "obama.jpg", "obama2.jpg")
+    assert len(_band_warnings(seen)) == 1
+    levels = [r.levelname for r in caplog.records if r.name == "rekmock.similarity"]
+    assert levels == ["WARNING", "INFO", "INFO"]  # every band match is in the log
+
+
 def test_searches_in_the_band_warn(client: Any) -> None:
     faces = index_photos(client, ("obama2.jpg",))
     client.create_user(CollectionId="c", UserId="u")
@@ -66,6 +84,7 @@ def test_searches_in_the_band_warn(client: Any) -> None:
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         found = client.search_faces_by_image(CollectionId="c", Image={"Bytes": photo("obama.jpg")})
+        embedding._warned.clear()
         users = client.search_users_by_image(CollectionId="c", Image={"Bytes": photo("obama.jpg")})
     assert 80 <= found["FaceMatches"][0]["Similarity"] < 99.99
     assert 80 <= users["UserMatches"][0]["Similarity"] < 99.99
@@ -85,8 +104,11 @@ def test_a_scripted_search_pair_does_not_warn(rek: RekognitionState, client: Any
 def test_an_error_filter_does_not_change_the_answer(client: Any,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     expected = _compare(client, "obama.jpg", "obama2.jpg")["FaceMatches"]
+    embedding._warned.clear()
+    caplog.clear()
     with caplog.at_level(logging.WARNING, logger="rekmock.similarity"), \
             warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error")  # the warning is raised inside, and must not escape
         assert _compare(client, "obama.jpg", "obama2.jpg")["FaceMatches"] == expected
-    assert any(r.name == "rekmock.similarity" for r in caplog.records)  # still told, in the log
+    logged = [r.levelname for r in caplog.records if r.name == "rekmock.similarity"]
+    assert logged == ["WARNING"]  # still told, in the log

@@ -253,3 +253,18 @@ def test_doubtful_faces_need_the_meshs_confirmation(monkeypatch) -> None:
     work = np.zeros((60, 400, 3), np.uint8)
     kept = {d.box[0] for d in detect.detect(work, 1.0, 400, 60)}
     assert kept == {40.0 * i for i, (_, _, keep) in enumerate(cases) if keep}
+
+
+def test_a_chip_reaching_past_the_photo_continues_its_edge_pixels() -> None:
+    """dlib fills what lies outside the photo with black; rekmock continues the edge pixels
+    instead, and leaves a face well inside the photo exactly as it was."""
+    from rekmock.vision.embedding import _edged
+
+    rgb = np.full((200, 200, 3), 90, dtype=np.uint8)
+    inside = np.array([[80.0, 80.0], [120.0, 120.0]])
+    same, pts = _edged(rgb, inside)
+    assert same is rgb and pts is inside
+    near = inside - 70  # the points' box reaches 10 px from the top-left corner
+    wider, moved = _edged(rgb, near)
+    assert wider.shape == (280, 280, 3) and (wider == 90).all()  # edge pixels, no black
+    assert np.array_equal(moved, near + 40)
