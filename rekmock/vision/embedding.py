@@ -13,12 +13,12 @@ d = 0.588 (true-match rate 99.4%, false-match rate 0% there). dlib's descriptor 
 less well on faces unlike its (mostly Western) training set; no mapping can fix that.
 
 It fails on people of East Asian origin: on ../shared/data/verification-east-asian (15 K-pop
-singers) 91% of pairs of *different* singers whose faces are found lie under d = 0.588, i.e.
-score 80 or more, and 99.6% of those lie in d = 0.354-0.588 (Similarity 80-99.99). No distance
-curve, cohort normalisation, linear map or crop change measured out of sample separates them
-(``docs/similarity.md``, ``benchmarks/similarity_study.py``). So every reported Similarity in
-that band is logged, and the first in a process raises ``SimilarityWarning``, pointing tests to
-scripted answers.
+singers) 87% of its pairs of *different* singers lie under d = 0.588, i.e. score 80 or more, all
+of them in d = 0.354-0.588 (Similarity 80-99.99), where Western same-person pairs lie too. No
+distance curve, cohort normalisation, linear map or crop change measured out of sample separates
+them (``docs/similarity.md``, ``benchmarks/similarity_study.py``). So every reported Similarity
+in that band is logged, and the first in a process raises ``SimilarityWarning``, pointing tests
+to scripted answers.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from .weights import face_encoder
 D0 = 0.63
 S = 0.03
 # Similarity where dlib's descriptor also puts most pairs of different people of East Asian
-# origin: from the service's default threshold up to 99.99 (d = 0.354, under which 0.4% of such
-# pairs fall). Western same-person pairs land here too (their median d is 0.38).
+# origin: from the service's default threshold up to 99.99 (d = 0.354; every false match of the
+# East Asian set lies in it). Western same-person pairs land here too (their median d is 0.38).
 CONFUSABLE = (MATCH_THRESHOLD, 99.99)
 
 log = logging.getLogger("rekmock.similarity")
@@ -117,8 +117,8 @@ def _confusable_message() -> str:
     return (
         f"rekmock: a face match scored Similarity {low:g}-{high:g} (descriptor distance "
         f"{near:.3f}-{far:.3f}). dlib's face descriptor gives such scores to the same person, "
-        "but also to most pairs of DIFFERENT people of East Asian origin (91% of pairs of "
-        "different Korean singers match at 80; Western faces are told apart). If a test relies "
+        "but also to most pairs of DIFFERENT people of East Asian origin (87% of pairs of "
+        "different K-pop singers match at 80; Western faces are told apart). If a test relies "
         "on two faces being different (or the same) person, script it: "
         "rek.different_person(a, b) / rek.same_person(a, b) (server: POST "
         "/rekmock-api/different-person, /same-person). See docs/similarity.md."
