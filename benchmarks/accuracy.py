@@ -10,7 +10,8 @@ first) for afw__ and dlib__ photos and recall for labelled faces >= 40 px wide; 
 non-face photos; verification true/false match rates at Similarity 80 (CompareFaces through
 boto3 against the mock) with median Similarity per kind; eye landmark error over inter-ocular
 distance and |Yaw| mean absolute error on AFW; the pillow__hopper orientation check; Roll of
-photos turned by any angle; median timings.
+photos turned by any angle; median timings; true/false match rates per verification set
+(verification/ and verification-east-asian/).
 Also recall by face width and by AFW |yaw| label, precision over all photos, pitch/roll error on
 AFW, and landmarks (per group) and pose against the real service's recorded DetectFaces answers.
 """
@@ -350,6 +351,67 @@ def verification(root: Path, timings: dict[str, list[float]]) -> None:
     )
 
 
+VERIFICATION_SETS = ("verification", "verification-east-asian")  # folders with pairs.csv
+
+
+def verification_by_set(root: Path) -> None:
+    """Per labelled set (issue 19): true- and false-match rates at Similarity 80 from rekmock's
+    face vectors, scored as CompareFaces is (largest face of the first photo against every face
+    of the second; a photo the service refuses or without a face is no match), the same rates
+    over the pairs whose faces are found, and how many false matches fall in the band where
+    dlib also scores different people of East Asian origin (``embedding.CONFUSABLE``). Face
+    vectors come from the vision API once per photo (on the Western set the rates equal the
+    boto3 figures of ``verification``)."""
+    from rekmock.errors import ImageTooLargeException, InvalidImageFormatException
+    from rekmock.faces import intake
+    from rekmock.vision import embedding
+
+    low, high = embedding.CONFUSABLE
+    print("## Verification by set (face vectors; match = Similarity >= 80)")
+    for name in VERIFICATION_SETS:
+        folder = root / name
+        if not (folder / "pairs.csv").is_file():
+            print(f"- {name}: not found")
+            continue
+        vectors: dict[str, list[np.ndarray]] = {}  # largest face first; [] = refused or none
+        refused = 0
+        for path in sorted((folder / "images").glob("*/*")):
+            data = path.read_bytes()
+            try:
+                rgb, _, _ = intake.decode(data)
+            except (InvalidImageFormatException, ImageTooLargeException):
+                refused += 1
+                vectors[str(path.relative_to(folder))] = []
+                continue
+            found = analyze(hashlib.sha256(data).hexdigest(), rgb)
+            order = sorted(range(len(found.faces)),
+                           key=lambda i: -found.faces[i].box[2] * found.faces[i].box[3])
+            vectors[str(path.relative_to(folder))] = [found.descriptor(i) for i in order]
+        with (folder / "pairs.csv").open() as fh:
+            rows = list(csv.reader(fh))
+        sims: dict[str, list[float]] = {"1": [], "0": []}
+        seen: dict[str, list[float]] = {"1": [], "0": []}  # both faces found
+        for row in rows[1:]:
+            a, b, same = vectors[row[0]], vectors[row[1]], row[2]
+            best = max((embedding.similarity(a[0], t) for t in b), default=0.0) if a else 0.0
+            sims[same].append(best)
+            if a and b:
+                seen[same].append(best)
+        faceless = sum(not v for v in vectors.values()) - refused
+        in_band = sum(low <= s < high for s in sims["0"] if s >= 80)
+        print(f"- {name}: {len(vectors)} photos ({refused} refused as the service would, "
+              f"{faceless} without a face found), {len(sims['1'])} same-person and "
+              f"{len(sims['0'])} different-person pairs")
+        print(f"  - true-match rate {_rate([s >= 80 for s in sims['1']])} (median Similarity "
+              f"{np.median(sims['1']):.2f}); false-match rate {_rate([s >= 80 for s in sims['0']])}"
+              f" (median Similarity {np.median(sims['0']):.2f})")
+        print(f"  - pairs whose faces are found: true-match rate "
+              f"{_rate([s >= 80 for s in seen['1']])}, false-match rate "
+              f"{_rate([s >= 80 for s in seen['0']])}")
+        print(f"  - false matches with Similarity {low:g}-{high:g} (where rekmock warns): "
+              f"{pct(in_band, sum(s >= 80 for s in sims['0']))}")
+
+
 def orientation(root: Path) -> None:
     folder = root / "orientation"
     boxes = []
@@ -506,6 +568,7 @@ def main() -> None:
         print(f"(total {time.perf_counter() - t0:.0f} s)")
         return
     verification(root, timings)
+    verification_by_set(root)
     orientation(root)
     tilted(root)
     speed(root, timings)

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .mock import MockRekognition, install, mock_rekognition
     from .scripting import RekognitionState
+    from .vision.embedding import SimilarityWarning
 
-__all__ = ["MockRekognition", "RekognitionState", "install", "mock_rekognition"]
+__all__ = ["MockRekognition", "RekognitionState", "SimilarityWarning", "install",
+           "mock_rekognition"]
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -22,6 +24,7 @@ _LAZY = {
     "install": ".mock",
     "mock_rekognition": ".mock",
     "RekognitionState": ".scripting",
+    "SimilarityWarning": ".vision.embedding",
 }
 
 

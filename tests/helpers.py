@@ -101,6 +101,15 @@ def photo(name: str) -> bytes:
     return (DATA / name).read_bytes()
 
 
+def cut_by_the_frame() -> bytes:
+    """obama.jpg cropped inside his face (brow to mouth, cheek to cheek) and enlarged to 240 px
+    wide: a face that fills the photo and is cut by its edges, as in a tight crop or ID photo."""
+    out = io.BytesIO()
+    with Image.open(DATA / "obama.jpg") as im:
+        im.crop((219, 63, 331, 190)).resize((240, 272)).save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
 def group_photo(*names: str) -> bytes:
     """One group photo made of several test photos at their own sizes."""
     ims = [Image.open(io.BytesIO(photo(n))).convert("RGB") for n in names]

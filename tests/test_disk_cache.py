@@ -4,6 +4,7 @@ eviction; a private directory; and a plugin and package that cost nothing to hav
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import stat
@@ -103,6 +104,29 @@ def test_warm_entry_of_a_sideways_photo_cuts_its_crops_turned(
         patch.setattr(vision_api, "_compute", lambda rgb: pytest.fail("detected again"))
         warm = vision_api.analyze(key + "-cw", turned)
         assert warm.attributes(0) == cold_attrs
+        assert np.array_equal(warm.descriptor(0), cold_vector)
+
+
+def test_warm_entry_of_a_face_cut_by_the_frame_cuts_its_crops_bordered(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A face found with a grey border added round the photo is cut again from the bordered
+    pixels: the warm entry's face vector equals the one computed cold."""
+    from .helpers import cut_by_the_frame
+
+    data = cut_by_the_frame()
+    key = hashlib.sha256(data).hexdigest()
+    rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    cold = vision_api.analyze(key, rgb)
+    cold_vector = cold.descriptor(0)
+    (path,) = entry_files(cache_dir)
+    doc = json.loads(path.read_text())
+    doc["attributes"], doc["descriptors"] = {}, {}  # only the geometry stays
+    path.write_text(json.dumps(doc))
+    vision_api.clear_cache()
+    with monkeypatch.context() as patch:
+        patch.setattr(vision_api, "_compute", lambda rgb: pytest.fail("detected again"))
+        warm = vision_api.analyze(key, rgb)
         assert np.array_equal(warm.descriptor(0), cold_vector)
 
 

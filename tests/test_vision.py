@@ -357,3 +357,18 @@ def test_confidence_grows_with_the_evidence_and_is_never_capped() -> None:
         values = [attributes.confidence(name, z) for z in (0.0, 0.5, -1.0, 2.0, -4.0, 6.0)]
         assert values[0] == 50.0 and values == sorted(values)
         assert values[-1] > 85.0 and values[-1] != values[-2]
+
+
+def test_a_chip_reaching_past_the_photo_continues_its_edge_pixels() -> None:
+    """dlib fills what lies outside the photo with black; rekmock continues the edge pixels
+    instead, and leaves a face well inside the photo exactly as it was."""
+    from rekmock.vision.embedding import _edged
+
+    rgb = np.full((200, 200, 3), 90, dtype=np.uint8)
+    inside = np.array([[80.0, 80.0], [120.0, 120.0]])
+    same, pts = _edged(rgb, inside)
+    assert same is rgb and pts is inside
+    near = inside - 70  # the points' box reaches 10 px from the top-left corner
+    wider, moved = _edged(rgb, near)
+    assert wider.shape == (280, 280, 3) and (wider == 90).all()  # edge pixels, no black
+    assert np.array_equal(moved, near + 40)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import vision
 from ..botocore_model import FACE_MODEL_VERSION, f32
 from .face_index import FaceIndex, distance_limit, similarity_from_distance
 from .ids import IdFactory
@@ -219,6 +220,7 @@ class FaceStore:
         )
         found = similarity_from_distance(dist)
         sims = {int(r): f32(s) for r, s in zip(rows, found, strict=True)}
+        vision.warn_if_confusable([s for r, s in sims.items() if r not in scripted])
         sims.update(scripted)
         ids = self.index.face_ids
         hits = sorted(

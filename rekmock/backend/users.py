@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import vision
 from ..botocore_model import f32
 from ..errors import ConflictException, ResourceNotFoundException, ServiceQuotaExceededException
 from .face_index import similarity_from_distance
@@ -158,6 +159,7 @@ class Users:
         rows = np.array([index.row_of[f] for f, _ in members], dtype=np.int64)
         owners = [u for _, u in members]
         best: dict[str, float] = {}
+        measured: list[float] = []  # computed from face vectors, not scripted
         for vector, refs, face_index, skip in probes:
             sims = similarity_from_distance(index.distances(vector, rows))
             scripted = self.store.scripted_rows(scripts, refs, face_index)
@@ -167,8 +169,11 @@ class Users:
                 if r == skip_row:
                     continue
                 s = scripted.get(r, f32(sims[i]))
+                if r not in scripted:
+                    measured.append(s)
                 if s > best.get(owners[i], -1.0):
                     best[owners[i]] = s
+        vision.warn_if_confusable(measured)
         return best
 
     def probes(self, user_id: str) -> list[UserProbe]:

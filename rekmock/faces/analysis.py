@@ -231,10 +231,15 @@ def _pixel_box(box: tuple[float, float, float, float], w: int, h: int) -> dict[s
     return {"Width": width / w, "Height": height / h, "Left": left / w, "Top": top / h}
 
 
-def similarity(a: FaceView, b: FaceView, scripts: Scripts) -> float:
+def similarity(a: FaceView, b: FaceView, scripts: Scripts, reported: bool = True) -> float:
     """How alike two faces are (0..100): scripted when a test said so (or a replayed recording
-    gave the pair's similarity), else by face vector."""
+    gave the pair's similarity), else by face vector. A ``reported`` value (one the caller may
+    answer with) in the band where dlib confuses different people of East Asian origin raises
+    ``SimilarityWarning``."""
     scripted = scripts.pair_similarity(a.refs, a.index, b.refs, b.index)
     if scripted is not None:
         return f32(scripted)
-    return f32(vision.similarity(a.descriptor(), b.descriptor()))
+    found = f32(vision.similarity(a.descriptor(), b.descriptor()))
+    if reported:
+        vision.warn_if_confusable(found)
+    return found

@@ -27,6 +27,7 @@ __all__ = [
     "measure_at",
     "similarity",
     "similarity_from_distance",
+    "warn_if_confusable",
 ]
 
 
@@ -73,3 +74,11 @@ def distance_for_similarity(similarity: float) -> float:
     from .embedding import distance_for_similarity as _inverse
 
     return _inverse(similarity)
+
+
+def warn_if_confusable(similarities: Any) -> None:
+    """Warn when a reported Similarity lies where dlib confuses different people of East Asian
+    origin (see ``embedding.warn_if_confusable``)."""
+    from .embedding import warn_if_confusable as _warn
+
+    _warn(similarities)

@@ -122,15 +122,17 @@ def min_face_width(orig_w: int, orig_h: int) -> float:
     return REKOGNITION_MIN_FACE * max(orig_w, orig_h)
 
 
-def detect(work: np.ndarray, scale: float, orig_w: int, orig_h: int, strict: bool = False
-           ) -> list[Detection]:
+def detect(work: np.ndarray, scale: float, orig_w: int, orig_h: int, strict: bool = False,
+           least: float | None = None) -> list[Detection]:
     """Faces in the working copy, largest first; boxes are MTCNN's (brow to chin). ``strict``,
     for a photo searched turned: faces from ``TURNED_MIN_FACE_PX`` up, each needing the mesh to
     be sure of it (there MTCNN also takes an upside-down face for one: p 0.99 on
-    tests/data/obama.jpg, while the mesh gives it 2.9 against 20 or more for upright faces)."""
+    tests/data/obama.jpg, while the mesh gives it 2.9 against 20 or more for upright faces).
+    ``least``: look only for faces of that many working pixels or more (fewer pyramid levels)."""
     if min(work.shape[:2]) < 12:
         return []
-    least = TURNED_MIN_FACE_PX if strict else MIN_FACE_PX
+    if least is None:
+        least = TURNED_MIN_FACE_PX if strict else MIN_FACE_PX
     min_face = max(least, min_face_width(orig_w, orig_h) * scale)
     found = []
     keep_from = min_face_width(orig_w, orig_h) * scale

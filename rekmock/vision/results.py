@@ -42,6 +42,15 @@ class Attributes:
     eye_direction: tuple[float, float, float]  # yaw, pitch (degrees), confidence
 
 
+BORDER_GREY = 128  # the grey of the border added round a photo whose face the frame cuts
+
+
+def bordered(image: np.ndarray, border: int) -> np.ndarray:
+    """``image`` (HxW or HxWx3) with ``border`` grey pixels added on every side."""
+    pad = ((border, border), (border, border)) + ((0, 0),) * (image.ndim - 2)
+    return np.pad(image, pad, constant_values=BORDER_GREY)
+
+
 @dataclass
 class FaceContext:
     """What the lazy estimates need about one face: a crop around it and its 68 points.
@@ -60,6 +69,7 @@ class FaceContext:
     roll: float
     origin: tuple[int, int] = (0, 0)  # the crop's top-left corner in the working copy ...
     quarter: int = 0  # ... turned this many times 90 degrees counter-clockwise (sideways photos)
+    border: int = 0  # ... with this many grey pixels added round it first (faces cut by the frame)
 
     def geometry(self) -> dict[str, Any]:
         """Everything but the pixels, and where the crop lies: enough to cut it again."""
@@ -77,6 +87,8 @@ class FaceContext:
         if set(rest) != {f.name for f in fields(cls)} - set(cls.PIXELS):
             raise ValueError("face context fields differ")
         x0, y0, x1, y1 = (int(v) for v in geometry["crop"])
+        if rest["border"]:
+            work, gray = bordered(work, int(rest["border"])), bordered(gray, int(rest["border"]))
         work, gray = (np.rot90(a, int(rest["quarter"])) for a in (work, gray))
         return cls(rgb=work[y0:y1, x0:x1].copy(), gray=gray[y0:y1, x0:x1].copy(), **rest)
 

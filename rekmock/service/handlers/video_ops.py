@@ -196,7 +196,7 @@ def tracked(ctx: Context, frames: Frames) -> Iterator[tuple[int, FaceView, int]]
                     continue
                 overlap = box_iou(box, track.face.bounding_box())
                 score = overlap * 100 if overlap >= TRACK_IOU else 0.0
-                alike = similarity(face, track.face, ctx.scripts)
+                alike = similarity(face, track.face, ctx.scripts, reported=False)  # tracking
                 score = max(score, alike if alike >= TRACK_SIMILARITY else 0.0)
                 if score > 0 and (best is None or score > best[0]):
                     best = (score, track)
