@@ -1,4 +1,4 @@
-"""rekmock: an offline, AWS-faithful mock of Amazon Rekognition's face APIs.
+"""rekmock: an offline, AWS-faithful mock of Amazon Rekognition.
 
 ``from rekmock import mock_rekognition`` and call Rekognition through boto3 as usual. Importing
 the package costs next to nothing: moto, boto3 and numpy load on first access to a name below
@@ -8,6 +8,7 @@ the package costs next to nothing: moto, boto3 and numpy load on first access to
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,6 +19,10 @@ if TYPE_CHECKING:
 __all__ = ["MockRekognition", "RekognitionState", "SimilarityWarning", "install",
            "mock_rekognition"]
 __version__ = "0.1.0"
+
+# A library's loggers stay silent unless the application configures logging (rekmock serve
+# does); SimilarityWarning still reaches a plain script through Python's warnings.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _LAZY = {
     "MockRekognition": ".mock",
