@@ -104,6 +104,8 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
                                                       det.first_pass)
         if mesh is not None:
             roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
+            if det.profile:
+                yaw = _pose.profile_yaw(yaw, det.points)
         else:
             roll, yaw, pitch = _pose.estimate(pts68, turned.shape[1], turned.shape[0])
         upright = abs(roll) <= UPRIGHT_ROLL
