@@ -86,9 +86,9 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
            ) -> tuple[list[Face], list[FaceContext], bool, float]:
     """Faces of a working copy turned ``quarter`` times 90 degrees counter-clockwise, in that
     turned frame (pixels of the equally turned original image, of ``size`` width x height),
-    whether one of them is sure (the Face Mesh is sure of it and it stands upright, or dlib's CNN
-    confirmed it; always, with the iBUG option), and the highest face-presence logit the mesh
-    gave a face it checked. In a turned frame only faces upright in it are kept."""
+    whether one of them is sure (the Face Mesh is sure of it and it stands upright; always, with
+    the iBUG option), and the highest face-presence logit the mesh gave a face it checked. In a
+    turned frame only faces upright in it are kept."""
     import cv2
 
     turned = np.ascontiguousarray(np.rot90(work, quarter))
@@ -111,9 +111,9 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int
         upright = abs(roll) <= UPRIGHT_ROLL
         if quarter and not upright:
             continue
-        # dlib's CNN, which confirms a profile, finds only upright faces too.
-        sure = sure or presence is None or det.profile or (
-            presence >= _detect.RESCUE_PRESENCE and upright)
+        # Not a profile dlib's CNN confirmed: it also takes some faces of a photo turned a
+        # quarter for upright ones, and such a photo must be searched turned.
+        sure = sure or presence is None or (presence >= _detect.RESCUE_PRESENCE and upright)
         # With the iBUG option only detection's check of the face gives a logit.
         checked = det.first_pass[1] if presence is None and det.first_pass else presence
         if checked is not None:
