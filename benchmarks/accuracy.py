@@ -88,6 +88,7 @@ def median_ms(values: list[float]) -> float:
 
 SIZE_BINS = ((0, 40), (40, 80), (80, 10**6))  # labelled face width, px
 YAW_BINS = ((0, 15), (15, 45), (45, 181))  # |yaw| label, degrees (AFW: 15-degree steps, up to 105)
+TURNED_AWAY = 60  # |yaw| label (degrees) from which a face counts as a near or full profile
 
 
 def _rate(hits: list[bool]) -> str:
@@ -101,6 +102,7 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
     stats = {p: dict(lab=0, det=0, match=0, ious=[]) for p in ("afw", "dlib")}
     by_size: dict[tuple[int, int], list[bool]] = {b: [] for b in SIZE_BINS}
     by_yaw: dict[tuple[int, int], list[bool]] = {b: [] for b in YAW_BINS}
+    profiles: list[tuple[int, bool]] = []  # (photo's place in name order, found) for |yaw| >= 60
     confs: list[float] = []
     unmatched: list[str] = []
     eye_err: list[float] = []
@@ -108,7 +110,7 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
     pose_err: dict[str, list[float]] = {"|yaw|": [], "pitch": [], "|roll|": []}
     yaw_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
     eye_by_bin: dict[tuple[int, int], list[float]] = {b: [] for b in YAW_BINS}
-    for name in sorted(boxes):
+    for place, name in enumerate(sorted(boxes)):
         prefix = name.split("__")[0]
         key, rgb = load(folder / "images" / name)
         vision_api.clear_cache()
@@ -139,6 +141,8 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
             for lo, hi in YAW_BINS:
                 if lo <= abs(yaw_label) < hi:
                     by_yaw[(lo, hi)].append(j in matched_g)
+            if abs(yaw_label) >= TURNED_AWAY:
+                profiles.append((place, j in matched_g))
             if j not in matched_g:
                 continue
             face = result.faces[matched_g[j]]
@@ -180,6 +184,10 @@ def detection(root: Path, timings: dict[str, list[float]]) -> None:
         f"{lo}-{hi if hi < 10**6 else ''} px {_rate(h)}" for (lo, hi), h in by_size.items()))
     print("- recall by AFW |yaw| label: " + ", ".join(
         f"{lo}-{min(hi - 1, 105)} deg {_rate(h)}" for (lo, hi), h in by_yaw.items()))
+    print(f"- recall for AFW |yaw| label >= {TURNED_AWAY} deg (near and full profiles): "
+          f"{_rate([hit for _, hit in profiles])}; photos at even / odd places in name order: "
+          f"{_rate([hit for k, hit in profiles if k % 2 == 0])} / "
+          f"{_rate([hit for k, hit in profiles if k % 2])}")
     print(f"- Confidence of found faces: min {min(confs):.3f}, 5th percentile "
           f"{np.percentile(confs, 5):.3f}, median {np.median(confs):.4f}")
     print("## Landmarks and pose (AFW, matched faces)")
@@ -486,6 +494,102 @@ def tilted(root: Path) -> None:
           f"{pct(right, total)}; no face found: {missed}; off: {', '.join(wrong) or 'none'}")
 
 
+EDGE_CUTS = (0.25, 0.5)  # share of the face box the image edge cuts off
+EDGE_SIDES = ("left", "right", "top", "bottom")
+
+
+def edges(root: Path) -> None:
+    """Faces cut by the image edge. Each one-face verification photo with a clear face (not
+    the photos at every third place, on which the edge padding was chosen), cut so the edge
+    takes ``EDGE_CUTS`` of the face box off each side in turn. The service reports such a face
+    with a box that leaves the image: found = a face with IoU >= 0.5 against the whole face's
+    box (from the uncut photo), in the cut photo's frame."""
+    found: dict[tuple[str, float], list[float]] = {}
+    outside: list[bool] = []
+    extra = 0
+    for k, path in enumerate(sorted((root / "verification" / "images").glob("*/*"))):
+        if k % 3 == 0:
+            continue
+        try:
+            key, rgb = load(path)
+        except OSError:  # a WebP stored as .jpg (the service refuses it too)
+            continue
+        faces = analyze(key, rgb).faces
+        if len(faces) != 1 or faces[0].confidence < 99 or faces[0].box[2] < 60:
+            continue
+        x, y, w, h = faces[0].box
+        height, width = rgb.shape[:2]
+        for cut in EDGE_CUTS:
+            for side in EDGE_SIDES:
+                x0, y0, x1, y1 = {"left": (int(x + cut * w), 0, width, height),
+                                  "right": (0, 0, int(x + (1 - cut) * w), height),
+                                  "top": (0, int(y + cut * h), width, height),
+                                  "bottom": (0, 0, width, int(y + (1 - cut) * h))}[side]
+                part = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+                if min(part.shape[:2]) < 80:  # the service's smallest image
+                    continue
+                whole = (x - x0, y - y0, w, h)
+                got = analyze(f"{key}:{side}:{cut}", part).faces
+                best = max(got, key=lambda f: iou(f.box, whole), default=None)
+                score = iou(best.box, whole) if best else 0.0
+                found.setdefault((side, cut), []).append(score)
+                extra += len(got) - (score >= 0.5)
+                if best is not None and score >= 0.5:
+                    bx, by, bw, bh = best.box
+                    outside.append(bx < 0 or by < 0 or bx + bw > x1 - x0 or by + bh > y1 - y0)
+    print("## Faces cut by the image edge (one-face verification photos, IoU >= 0.5 against "
+          "the whole face's box)")
+    for cut in EDGE_CUTS:
+        scores = [v for (_, c), vals in found.items() if c == cut for v in vals]
+        print(f"- {100 * cut:.0f}% of the face cut off: found {_rate([v >= 0.5 for v in scores])}"
+              f", median IoU {np.median(scores):.2f}; by side: " + ", ".join(
+                  f"{side} {_rate([v >= 0.5 for v in found.get((side, cut), [])])}"
+                  for side in EDGE_SIDES))
+    print(f"- boxes of found faces that leave the image: {_rate(outside)}; other detections "
+          f"in the cut photos: {extra}")
+
+
+SMALL_CANVAS = (1920, 1080)  # the frame of Rekognition's documented smallest face
+SMALL_WIDTHS = (32, 40, 48, 64)  # face box widths, px (40: the documented minimum)
+
+
+def smallest(root: Path) -> None:
+    """Faces down to the documented minimum: every one-face verification photo shrunk so its
+    face box is each of ``SMALL_WIDTHS`` px wide, on a grey 1920x1080 canvas. The service finds
+    faces from 40x40 px in a 1920x1080 image; rekmock keeps none narrower than that."""
+    import cv2
+
+    hits: dict[int, list[bool]] = {w: [] for w in SMALL_WIDTHS}
+    extra = 0
+    for path in sorted((root / "verification" / "images").glob("*/*")):
+        try:
+            key, rgb = load(path)
+        except OSError:
+            continue
+        faces = analyze(key, rgb).faces
+        if len(faces) != 1 or faces[0].confidence < 99:
+            continue
+        x, y, w, h = faces[0].box
+        for width in SMALL_WIDTHS:
+            shrink = width / w
+            small = cv2.resize(rgb, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+            canvas = np.full((SMALL_CANVAS[1], SMALL_CANVAS[0], 3), 128, np.uint8)
+            sh, sw = min(small.shape[0], SMALL_CANVAS[1]), min(small.shape[1], SMALL_CANVAS[0])
+            cx, cy = x * shrink + width / 2, y * shrink + h * shrink / 2
+            ox = int(min(max(SMALL_CANVAS[0] / 2 - cx, 0), SMALL_CANVAS[0] - sw))
+            oy = int(min(max(SMALL_CANVAS[1] / 2 - cy, 0), SMALL_CANVAS[1] - sh))
+            canvas[oy:oy + sh, ox:ox + sw] = small[:sh, :sw]
+            target = (x * shrink + ox, y * shrink + oy, w * shrink, h * shrink)
+            got = analyze(f"{key}:small:{width}", canvas).faces
+            hit = any(iou(f.box, target) >= 0.5 for f in got)
+            hits[width].append(hit)
+            extra += len(got) - hit
+    print(f"## Small faces (one-face verification photos shrunk onto a "
+          f"{SMALL_CANVAS[0]}x{SMALL_CANVAS[1]} canvas; the documented minimum is 40 px)")
+    print("- found, by face box width: " + ", ".join(
+        f"{w} px {_rate(h)}" for w, h in hits.items()) + f"; other detections: {extra}")
+
+
 def timed_fresh(key: str, rgb: np.ndarray, runs: int, descriptor: bool = False
                 ) -> dict[str, list[float]]:
     """Seconds for analyze on first sight (cache cleared each run), then, for a photo with one
@@ -571,6 +675,8 @@ def main() -> None:
     verification_by_set(root)
     orientation(root)
     tilted(root)
+    edges(root)
+    smallest(root)
     speed(root, timings)
     print(f"(total {time.perf_counter() - t0:.0f} s)")
 

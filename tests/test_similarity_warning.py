@@ -5,6 +5,7 @@ answers stay silent, and no warning filter changes an answer."""
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from typing import Any
 
@@ -21,7 +22,7 @@ def rearmed() -> None:
     """Each test starts as a fresh process would: the warning not yet given."""
     embedding._warned.clear()
 
-# obama.jpg and obama2.jpg, two photos of one man, score 99.90 (descriptor distance 0.42): a true
+# obama.jpg and obama2.jpg, two photos of one man, score about 99.9 (distance about 0.42): a true
 # match, but one in the band where dlib also scores most pairs of different East Asian people.
 
 
@@ -49,7 +50,8 @@ def test_compare_faces_in_the_band_warns_and_logs(client: Any,
     similarity = result["FaceMatches"][0]["Similarity"]
     assert 80 <= similarity < 99.99
     logged = [r.getMessage() for r in caplog.records if r.name == "rekmock.similarity"]
-    assert logged and f"{similarity:.4f}"[:5] in logged[0] and "0.42" in logged[0]
+    assert logged and f"{similarity:.4f}"[:5] in logged[0]
+    assert re.search(r"descriptor distance 0\.(3[5-9]|4|5[0-8])", logged[0])
 
 
 def test_clear_answers_and_scripted_pairs_do_not_warn(rek: RekognitionState, client: Any) -> None:

@@ -266,8 +266,9 @@ def test_doubtful_faces_need_the_meshs_confirmation(monkeypatch) -> None:
     ]
     cands = [mtcnn.Candidate((40.0 * i, 0.0, 40.0 * i + 30.0, 36.0), p, np.zeros((5, 2)))
              for i, (p, _, _) in enumerate(cases)]
-    monkeypatch.setattr(detect.mtcnn, "detect", lambda _img, _min, floor: [
+    monkeypatch.setattr(detect.mtcnn, "detect", lambda _img, _min, floor, mirrored: [
         c for c in cands if c.prob >= floor])
+    monkeypatch.setattr(detect.mmod, "confirms", lambda _img, _box: False)
     presence = {40.0 * i: pres for i, (_, pres, _) in enumerate(cases)}
     monkeypatch.setattr(detect.facemesh, "first_pass",
                         lambda _img, box, _pts: (np.zeros((468, 3)), presence[box[0]]))

@@ -109,6 +109,8 @@ def _frame(work: np.ndarray, scale: float, size: tuple[int, int], quarter: int,
         upright = abs(face.roll) <= UPRIGHT_ROLL
         if quarter and not upright:
             continue
+        # Not a profile dlib's CNN confirmed: it also takes some faces of a photo turned a
+        # quarter for upright ones, and such a photo must be searched turned.
         sure = sure or presence is None or (presence >= _detect.RESCUE_PRESENCE and upright)
         # With the iBUG option only detection's check of the face gives a logit.
         checked = det.first_pass[1] if presence is None and det.first_pass else presence
@@ -128,6 +130,8 @@ def _measure(work: np.ndarray, seen: np.ndarray, gray: np.ndarray, det: _detect.
                                                   det.first_pass)
     if mesh is not None:
         roll, yaw, pitch = _pose.mesh_pose(mesh, det.points)
+        if det.profile:
+            yaw = _pose.profile_yaw(yaw, det.points)
     else:
         roll, yaw, pitch = _pose.estimate(pts68, work.shape[1], work.shape[0])
     brightness, sharpness = _quality.measure(gray, pts68)

@@ -5,8 +5,12 @@ HOG finds about 70% of the AFW faces (it misses turned heads) while MTCNN finds 
 the same precision, and neither fires on the non-face photos (a cat's face included).
 
 Size rules (Rekognition finds faces down to 40x40 px in a 1920x1080 image, proportionally larger
-in larger images): the smallest face searched for and kept is ``40 * longest_side / 1920`` pixels
-wide, and never less than ``MIN_FACE_PX`` (the cost of MTCNN's pyramid grows quickly below that).
+in larger images): the smallest face searched for and kept is ``MIN_FACE_SLACK`` times
+``40 * longest_side / 1920`` pixels wide, and never less than ``MIN_FACE_PX`` (the cost of MTCNN's
+pyramid grows quickly below that). The slack is there because the service's boxes are as wide as
+MTCNN's (median ratio 1.01 on the recorded answers) but MTCNN's box of a face shrunk to 40 px
+runs 4% narrower than the same face's box at full size (one-face verification photos, median;
+10th percentile 9%): without it, 17% of faces shrunk to 40 px in a 1920x1080 frame were kept.
 
 Floor: faces with O-Net probability ``p < MIN_PROBABILITY`` (0.90) are dropped, and those below
 ``VERIFY_BELOW`` (0.97) are kept only if the Face Mesh network, run on the same crop, also says
@@ -20,6 +24,12 @@ no photo of ``nonfaces/`` fires at any floor down to p = 0.5. Below the floor, d
 score 12.9 and 19.1 and everything else at most 5.3; no candidate of the fidelity, verification,
 orientation or test photos reaches 10.
 
+Profiles: the mesh rejects faces turned further than about 60 degrees as it rejects junk. A
+candidate from ``PROFILE_FROM`` up that the mesh rejects, or one MTCNN finds only on the mirror
+image (``mtcnn.detect(mirrored=True)``), is kept when dlib's CNN detector finds it in a crop
+(``mmod.py``) and no other face is there. Its probability is the better of MTCNN's two readings
+(the crop as it is, and mirrored): the service gave the near-profile it reports 99.99.
+
 Confidence: the service reports clear faces at 99.9-100 (70 recorded answers in
 ``../shared/fidelity``: minimum 99.56, median above 99.99) while O-Net's probability of a clear
 frontal face is often 0.999 (logit 7). ``confidence()`` is a monotone map in logit space,
@@ -31,12 +41,12 @@ p = 0.94 come out below 95 and can be refused as ``LOW_CONFIDENCE`` by a strict 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
-from . import facemesh, mtcnn
+from . import facemesh, mmod, mtcnn
 
 WORK_SIDE = 1280  # longest side of the working copy used for detection and landmarks
 MIN_FACE_PX = 24.0  # smallest face searched for, in working-copy pixels ...
@@ -46,7 +56,10 @@ VERIFY_BELOW = 0.97  # faces under this O-Net probability need the mesh's confir
 MESH_MIN_PRESENCE = -4.0  # Face Mesh presence logit (see module doc)
 RESCUE_FROM = 0.60  # faces under MIN_PROBABILITY, down to this, ...
 RESCUE_PRESENCE = 10.0  # ... need the mesh to be this sure
+PROFILE_FROM = 0.60  # faces the mesh rejects are kept from this p up when dlib's CNN finds them
+SAME_FACE = 0.5  # a mirrored candidate sharing this much of its area with another is that face
 REKOGNITION_MIN_FACE = 40.0 / 1920.0  # 40 px in a 1920-px-wide image
+MIN_FACE_SLACK = 0.9  # MTCNN's box of a face that small runs 4% narrower (10th percentile 9%)
 CLEAR_PROBABILITY = 0.999  # O-Net probability of a clear frontal face ...
 CLEAR_CONFIDENCE = 99.99  # ... and the Confidence the service gives such a face
 LEVEL_TAIL = 0.005  # share of pixels ignored at each end when measuring the brightness range
@@ -80,6 +93,8 @@ class Detection:
     points: np.ndarray  # (5, 2) MTCNN points: eyes (viewer's left first), nose, mouth corners
     # The Face Mesh's first pass on this face (mesh, presence logit), when detection ran it.
     first_pass: tuple[np.ndarray, float] | None = None
+    profile: bool = False  # kept on dlib's CNN's word: a face turned too far for the mesh
+    mirrored: bool = False  # MTCNN found it on the mirror image
 
 
 def working_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
@@ -122,6 +137,19 @@ def min_face_width(orig_w: int, orig_h: int) -> float:
     return REKOGNITION_MIN_FACE * max(orig_w, orig_h)
 
 
+def _corners(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    left, top, w, h = box
+    return left, top, left + w, top + h
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two x1, y1, x2, y2 boxes share ``SAME_FACE`` of the smaller one's area."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w > 0 and h > 0 and w * h >= SAME_FACE * smaller
+
+
 def detect(work: np.ndarray, scale: float, orig_w: int, orig_h: int, strict: bool = False,
            least: float | None = None) -> list[Detection]:
     """Faces in the working copy, largest first; boxes are MTCNN's (brow to chin). ``strict``,
@@ -134,20 +162,40 @@ def detect(work: np.ndarray, scale: float, orig_w: int, orig_h: int, strict: boo
     if least is None:
         least = TURNED_MIN_FACE_PX if strict else MIN_FACE_PX
     min_face = max(least, min_face_width(orig_w, orig_h) * scale)
-    found = []
-    keep_from = min_face_width(orig_w, orig_h) * scale
-    for cand in mtcnn.detect(work, min_face, RESCUE_FROM):
+    keep_from = MIN_FACE_SLACK * min_face_width(orig_w, orig_h) * scale
+    found: list[Detection] = []
+    profiles: list[Detection] = []  # faces only dlib's CNN confirms
+    cands = mtcnn.detect(work, min_face, RESCUE_FROM, mirrored=not strict)
+    for cand in cands:
         x1, y1, x2, y2 = cand.box
         w, h = x2 - x1, y2 - y1
         if w < keep_from or h <= 0:
             continue
+        box = (x1, y1, w, h)
         first = None
-        if strict or cand.prob < VERIFY_BELOW:
+        if not cand.mirrored and (strict or cand.prob < VERIFY_BELOW):
             sure = strict or cand.prob < MIN_PROBABILITY
-            first = facemesh.first_pass(work, (x1, y1, w, h), cand.points)
+            first = facemesh.first_pass(work, box, cand.points)
             if first[1] < (RESCUE_PRESENCE if sure else MESH_MIN_PRESENCE):
+                if not strict and cand.prob >= PROFILE_FROM:
+                    profiles.append(Detection(box, cand.prob, cand.points, first, profile=True))
                 continue
-        found.append(Detection((x1, y1, w, h), cand.prob, cand.points, first))
+        if cand.mirrored:  # a face only its mirror image shows: a profile, or junk
+            if cand.prob >= PROFILE_FROM and not any(
+                    _overlap(cand.box, c.box) for c in cands if not c.mirrored):
+                profiles.append(Detection(box, cand.prob, cand.points, profile=True,
+                                           mirrored=True))
+            continue
+        found.append(Detection(box, cand.prob, cand.points, first))
+    # The costly check last, surest first, and only where no other face is.
+    for det in sorted(profiles, key=lambda d: -d.prob):
+        corners = _corners(det.box)
+        if any(_overlap(corners, _corners(f.box)) for f in found) or \
+                not mmod.confirms(work, det.box):
+            continue
+        # MTCNN reads a profile well on one side only: its Confidence is the better side's.
+        other = mtcnn.face_prob(work, corners, mirrored=not det.mirrored)
+        found.append(replace(det, prob=max(det.prob, other)))
     # Largest area first; ties by position so the order never depends on the detector's.
     found.sort(key=lambda d: (-d.box[2] * d.box[3], d.box[0], d.box[1]))
     return found

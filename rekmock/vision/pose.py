@@ -125,6 +125,20 @@ def eye_spacing_yaw(points5: np.ndarray) -> float:
     return min(90.0, max(0.0, PROFILE_AT + PROFILE_SLOPE * (PROFILE_RATIO - ratio)))
 
 
+def profile_yaw(yaw: float, points5: np.ndarray) -> float:
+    """Yaw of a face the mesh could not confirm (kept on dlib's CNN's word: a profile). The
+    mesh's reading of such a face is not to be trusted, in size or in sign: on the four
+    labelled profiles it found (AFW, 90 to 105 degrees) it read 11 to 18 degrees, two of them
+    the wrong way. MTCNN's eye spacing reads 47 to 90 there, and the side of the eyes' middle
+    its nose lies on (across the image: its eye line is no guide to the roll of a profile) gave
+    the right sign on all four and on the near-profile the service reports in
+    ../shared/fidelity. So: the larger of the two readings, with MTCNN's sign."""
+    p = np.asarray(points5, dtype=np.float64)
+    across = float(p[2, 0] - (p[0, 0] + p[1, 0]) / 2.0)
+    magnitude = min(90.0, max(abs(yaw), eye_spacing_yaw(p)))
+    return math.copysign(magnitude, across) if across else yaw
+
+
 def mesh_angles(mesh: np.ndarray) -> tuple[float, float, float]:
     """(roll, yaw, pitch) in degrees read from the Face Mesh's 3-D axes, uncorrected."""
     right = _mean_direction(mesh, _MIRROR)

