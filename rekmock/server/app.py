@@ -279,13 +279,16 @@ class RekmockApp:
             self._held = False
             release()
 
-    def refusal(self, environ: Environ) -> tuple[str, str, str] | None:
+    def foreign(self, environ: Environ) -> str | None:
+        """Why the request's Host or Origin is not served (:class:`HostPolicy`), else None."""
+        return self.hosts.refusal(environ) if self.hosts is not None else None
+
+    def refusal(self, environ: Environ, foreign: str | None) -> tuple[str, str, str] | None:
         """(status line, error code, message) for a request not to be served, else None;
-        from the headers alone, without reading the body."""
-        if self.hosts is not None:
-            why = self.hosts.refusal(environ)
-            if why:
-                return "403 Forbidden", "AccessDeniedException", why
+        from the headers alone (``foreign``: :meth:`foreign`'s answer), without reading the
+        body."""
+        if foreign:
+            return "403 Forbidden", "AccessDeniedException", foreign
         length = _content_length(environ)
         if length is not None and length < 0:
             return "400 Bad Request", "SerializationException", "invalid Content-Length"
@@ -343,7 +346,7 @@ class RekmockApp:
         status: list[str] = []
 
         # CORS grants go to a served page's origin; a refused one gets none.
-        foreign = self.hosts is not None and self.hosts.refusal(environ) is not None
+        foreign = self.foreign(environ)
         origin = None if foreign else environ.get("HTTP_ORIGIN")
 
         def recording_start_response(code: str, headers: Any, exc_info: Any = None) -> Any:
@@ -366,7 +369,7 @@ class RekmockApp:
         path = environ.get("PATH_INFO", "")
         control = control_api.is_control_path(path)
         try:
-            refused = self.refusal(environ)
+            refused = self.refusal(environ, foreign)
             if refused is None:
                 got = self.memory.acquire(request_cost(environ), SOCKET_TIMEOUT)
                 reserved[0] = got or 0
