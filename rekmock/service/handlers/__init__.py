@@ -28,6 +28,14 @@ def operation(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def paged(member: str, items: list[Any], token: str | None) -> dict[str, Any]:
+    """A listing's answer: ``member``'s items, then a ``NextToken`` when there are more."""
+    out: dict[str, Any] = {member: items}
+    if token is not None:
+        out["NextToken"] = token
+    return out
+
+
 def load_all() -> dict[str, Handler]:
     """Import every handler module in this package so their operations register."""
     for module in pkgutil.iter_modules(__path__):

@@ -11,8 +11,7 @@ from ...backend.custom_labels import PAGE
 from ...errors import InvalidParameterException
 from ...faces.intake import read_s3
 from ..context import Context
-from . import operation
-from .project_ops import paged
+from . import operation, paged
 
 
 @operation("CreateDataset")

@@ -29,7 +29,7 @@ from ...backend.analysis import FAILED, SUCCEEDED, MediaAnalysisJob, write_s3
 from ...errors import InvalidManifestException, RekognitionError
 from ...faces.intake import read_s3
 from ..context import Context
-from . import operation
+from . import operation, paged
 from .moderation_ops import MIN_CONFIDENCE, MODERATION_MODEL_VERSION, detect
 
 DEFAULT_PAGE = 100  # ListMediaAnalysisJobs' largest page, and its size without MaxResults
@@ -154,7 +154,4 @@ def get_media_analysis_job(ctx: Context, params: dict[str, Any]) -> dict[str, An
 def list_media_analysis_jobs(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     size = min(params.get("MaxResults", DEFAULT_PAGE), DEFAULT_PAGE)
     jobs, token = ctx.backend.analysis.list_jobs(params.get("NextToken"), size)
-    out: dict[str, Any] = {"MediaAnalysisJobs": [_description(j, s) for j, s in jobs]}
-    if token is not None:
-        out["NextToken"] = token
-    return out
+    return paged("MediaAnalysisJobs", [_description(j, s) for j, s in jobs], token)

@@ -22,8 +22,7 @@ from ...errors import (
 )
 from ...faces import intake
 from ..context import Context
-from . import operation
-from .project_ops import paged
+from . import operation, paged
 
 BYTES_MAX = 4 * 1024 * 1024  # Custom Labels' limit on image bytes (guide: "Detection" quotas)
 MIN_SIDE, MAX_SIDE = 64, 4096  # pixels, either side

@@ -8,16 +8,9 @@ from typing import Any
 
 from ...backend.custom_labels import CUSTOM_LABELS, PAGE
 from ..context import Context
-from . import operation
+from . import operation, paged
 
 POLICY_PAGE = 5  # ListProjectPolicies' default and largest page
-
-
-def paged(member: str, items: list[Any], token: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {member: items}
-    if token is not None:
-        out["NextToken"] = token
-    return out
 
 
 @operation("CreateProject")

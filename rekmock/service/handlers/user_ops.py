@@ -15,7 +15,7 @@ from ...errors import InvalidParameterException
 from ...faces.analysis import faces_of
 from ...faces.quality_filter import reasons
 from ..context import Context
-from . import operation
+from . import operation, paged
 from .collection_ops import collection_of
 from .face_ops import no_face
 
@@ -50,10 +50,7 @@ def list_users(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     coll = collection_of(ctx, params["CollectionId"])
     users, token = coll.list_users(params.get("NextToken"),
                                    params.get("MaxResults") or DEFAULT_MAX_USERS)
-    out: dict[str, Any] = {"Users": users}
-    if token:
-        out["NextToken"] = token
-    return out
+    return paged("Users", users, token)
 
 
 @operation("AssociateFaces")
