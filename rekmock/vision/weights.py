@@ -168,44 +168,32 @@ def cascade(file_name: str) -> Guarded:
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 
-def face_mesh_net() -> Guarded:
-    """MediaPipe Face Mesh (468 points) read by OpenCV's TFLite importer."""
+def _vendored_net(key: str, file_name: str) -> Guarded:
+    """A network shipped in ``models/``, read by OpenCV's DNN (TFLite or ONNX, by suffix)."""
 
     def build() -> Guarded:
         import cv2
 
-        path = MODELS_DIR / "face_landmark.tflite"
+        path = MODELS_DIR / file_name
         if not path.is_file():
             raise ModelFilesMissing(f"missing model file {path}")
-        return Guarded(cv2.dnn.readNetFromTFLite(str(path)), threading.Lock())
+        read = cv2.dnn.readNetFromONNX if path.suffix == ".onnx" else cv2.dnn.readNetFromTFLite
+        return Guarded(read(str(path)), threading.Lock())
 
-    return _once("face_mesh", build)
+    return _once(key, build)
+
+
+def face_mesh_net() -> Guarded:
+    """MediaPipe Face Mesh (468 points) read by OpenCV's TFLite importer."""
+    return _vendored_net("face_mesh", "face_landmark.tflite")
 
 
 def emotion_net() -> Guarded:
     """The mini-Xception expression classifier (``emotion.py``) read by OpenCV's DNN."""
-
-    def build() -> Guarded:
-        import cv2
-
-        path = MODELS_DIR / "emotion_mini_xception.onnx"
-        if not path.is_file():
-            raise ModelFilesMissing(f"missing model file {path}")
-        return Guarded(cv2.dnn.readNetFromONNX(str(path)), threading.Lock())
-
-    return _once("emotion", build)
+    return _vendored_net("emotion", "emotion_mini_xception.onnx")
 
 
 def iris_net() -> Guarded:
     """MediaPipe's iris and eye-contour network (``eyelids.py``) read by OpenCV's TFLite
     importer."""
-
-    def build() -> Guarded:
-        import cv2
-
-        path = MODELS_DIR / "iris_landmark.tflite"
-        if not path.is_file():
-            raise ModelFilesMissing(f"missing model file {path}")
-        return Guarded(cv2.dnn.readNetFromTFLite(str(path)), threading.Lock())
-
-    return _once("iris", build)
+    return _vendored_net("iris", "iris_landmark.tflite")
