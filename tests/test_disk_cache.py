@@ -45,6 +45,16 @@ def entry_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.json") if not p.name.startswith(".tmp-"))
 
 
+def keep_only_geometry(folder: Path) -> None:
+    """Strip the one entry in ``folder`` down to its geometry (no attributes, no face vectors)
+    and forget the in-memory copy, so the next analysis must cut its crops again."""
+    (path,) = entry_files(folder)
+    doc = json.loads(path.read_text())
+    doc["attributes"], doc["descriptors"] = {}, {}
+    path.write_text(json.dumps(doc))
+    vision_api.clear_cache()
+
+
 def test_encoding_keeps_types_and_refuses_objects() -> None:
     value = {
         "box": (1.5, 2.25, 3.0, 4.0), 7: [True, None, "x"], "f32": np.float32(0.1),
@@ -95,11 +105,7 @@ def test_warm_entry_of_a_sideways_photo_cuts_its_crops_turned(
     turned = np.ascontiguousarray(np.rot90(rgb, -1))
     cold = vision_api.analyze(key + "-cw", turned)
     cold_attrs, cold_vector = cold.attributes(0), cold.descriptor(0)
-    (path,) = entry_files(cache_dir)
-    doc = json.loads(path.read_text())
-    doc["attributes"], doc["descriptors"] = {}, {}  # only the geometry stays
-    path.write_text(json.dumps(doc))
-    vision_api.clear_cache()
+    keep_only_geometry(cache_dir)
     with monkeypatch.context() as patch:
         patch.setattr(vision_api, "_compute", lambda rgb: pytest.fail("detected again"))
         warm = vision_api.analyze(key + "-cw", turned)
@@ -119,11 +125,7 @@ def test_warm_entry_of_a_face_cut_by_the_frame_cuts_its_crops_bordered(
     rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
     cold = vision_api.analyze(key, rgb)
     cold_vector = cold.descriptor(0)
-    (path,) = entry_files(cache_dir)
-    doc = json.loads(path.read_text())
-    doc["attributes"], doc["descriptors"] = {}, {}  # only the geometry stays
-    path.write_text(json.dumps(doc))
-    vision_api.clear_cache()
+    keep_only_geometry(cache_dir)
     with monkeypatch.context() as patch:
         patch.setattr(vision_api, "_compute", lambda rgb: pytest.fail("detected again"))
         warm = vision_api.analyze(key, rgb)
