@@ -561,6 +561,36 @@ def emotion_report(records: list[Record], print_: Callable[[str], None] = print)
         print_(f"  {name:<26} {sum(a for _, a in agree)}/{len(agree)}  ({cells})")
 
 
+BOOLEAN_FIELDS = {"eyes_open": "EyesOpen", "mouth_open": "MouthOpen", "smile": "Smile",
+                  "eyeglasses": "Eyeglasses", "sunglasses": "Sunglasses", "beard": "Beard",
+                  "mustache": "Mustache", "face_occluded": "FaceOccluded"}
+
+
+def temperatures(records: list[Record]) -> dict[str, float]:
+    """Per boolean attribute, the temperature at which rekmock's median Confidence over these
+    faces equals the service's: Confidence = 100 sigmoid(|z| / T) is monotone in |z|, so
+    T = median |z| / logit(the service's median / 100)."""
+    out = {}
+    for name, key in BOOLEAN_FIELDS.items():
+        faces = [r for r in records
+                 if "Confidence" in r["real"].get(key, {}) and "cues" in r["raw"]
+                 and not r["pixelated"]]
+        if not faces:
+            continue
+        service = statistics.median(r["real"][key]["Confidence"] for r in faces) / 100.0
+        size = statistics.median(abs(attributes.logits(r["raw"]["cues"])[name]) for r in faces)
+        out[name] = size / _logit(service)
+    return out
+
+
+def temperature_report(records: list[Record], print_: Callable[[str], None] = print) -> None:
+    fitted = temperatures(records)
+    print_("")
+    print_("Confidence temperatures matching the service's median Confidence (fitted / shipped):")
+    print_("  " + "; ".join(f"{k} {v:.2f} / {attributes.TEMPERATURE[k]}"
+                            for k, v in fitted.items()))
+
+
 CONFIDENCE_FIELDS = ("Smile", "Eyeglasses", "Sunglasses", "Gender", "Beard", "Mustache",
                      "EyesOpen", "MouthOpen", "FaceOccluded")
 

@@ -310,3 +310,67 @@ def test_dark_sunglasses_occlude_the_face(client) -> None:
     assert plain["FaceOccluded"]["Value"] is False
     assert face["Sunglasses"]["Value"] is True
     assert face["FaceOccluded"]["Value"] is True
+
+
+def _landmarks(face: dict, im: Image.Image) -> dict[str, tuple[float, float]]:
+    return {lm["Type"]: (lm["X"] * im.width, lm["Y"] * im.height) for lm in face["Landmarks"]}
+
+
+def _detect_png(client, im: Image.Image) -> dict:
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return client.detect_faces(Image={"Bytes": out.getvalue()}, Attributes=["ALL"])[
+        "FaceDetails"][0]
+
+
+def test_thin_wire_frames_are_eyeglasses(client) -> None:
+    """Thin frames make weak edges but a clear line across the nose bridge: two 1-pixel rims
+    and a bridge drawn on a portrait turn Eyeglasses from false to true."""
+    from PIL import ImageDraw
+
+    plain = client.detect_faces(Image={"Bytes": photo("obama.jpg")}, Attributes=["ALL"])[
+        "FaceDetails"][0]
+    im = Image.open(io.BytesIO(photo("obama.jpg"))).convert("RGB")
+    marks = _landmarks(plain, im)
+    radius = 0.32 * (marks["eyeRight"][0] - marks["eyeLeft"][0])
+    draw = ImageDraw.Draw(im)
+    for eye in ("eyeLeft", "eyeRight"):
+        x, y = marks[eye]
+        draw.ellipse((x - radius, y - radius * 0.75, x + radius, y + radius * 0.75),
+                     outline=(30, 30, 30), width=1)
+    draw.line((marks["eyeLeft"][0] + radius, marks["eyeLeft"][1] - radius * 0.3,
+               marks["eyeRight"][0] - radius, marks["eyeRight"][1] - radius * 0.3),
+              fill=(30, 30, 30), width=1)
+    framed = _detect_png(client, im)
+    assert plain["Eyeglasses"]["Value"] is False
+    assert framed["Eyeglasses"]["Value"] is True
+    assert framed["Sunglasses"]["Value"] is False
+
+
+def test_a_dark_chin_is_a_beard_on_a_man_only(client) -> None:
+    """The same dark, textured chin reads as a beard on a man's face and not on a woman's (the
+    service never gives a woman a beard: Beard's probability is the chin's x P(male))."""
+    from PIL import ImageDraw
+
+    def bearded(name: str) -> tuple[dict, dict]:
+        plain = client.detect_faces(Image={"Bytes": photo(name)}, Attributes=["ALL"])[
+            "FaceDetails"][0]
+        im = Image.open(io.BytesIO(photo(name))).convert("RGB")
+        marks = _landmarks(plain, im)
+        mouth = marks["mouthDown"]
+        chin = marks["chinBottom"]
+        half = 0.35 * (marks["mouthRight"][0] - marks["mouthLeft"][0]) + 2
+        rng = np.random.default_rng(0)
+        draw = ImageDraw.Draw(im)
+        for _ in range(400):  # short dark hairs from just under the lip to the chin
+            x = rng.uniform(mouth[0] - half, mouth[0] + half)
+            y = rng.uniform(mouth[1] + 2, chin[1])
+            draw.line((x, y, x + rng.uniform(-1.5, 1.5), y + 3), fill=(40, 30, 25), width=1)
+        return plain, _detect_png(client, im)
+
+    man, man_bearded = bearded("obama.jpg")
+    woman, woman_bearded = bearded("astronaut.png")
+    assert man["Gender"]["Value"] == "Male" and woman["Gender"]["Value"] == "Female"
+    assert man["Beard"]["Value"] is False and man_bearded["Beard"]["Value"] is True
+    assert woman_bearded["Gender"]["Value"] == "Female"
+    assert woman_bearded["Beard"]["Value"] is False

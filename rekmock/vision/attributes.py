@@ -10,10 +10,11 @@ Field        How it is produced
 EyesOpen     MediaPipe's eyelid network (``eyelids``): lid gap / eye width above 1/6
 MouthOpen    inner-lip gap / mouth width (points 60-67), logistic around 0.10
 Smile        the learned expression classifier's HAPPY probability (``emotion``) above 1/2
-Eyeglasses   horizontal-edge energy across the nose bridge and below the eyes (frames)
+Eyeglasses   horizontal edges across the nose bridge and below the eyes, and thin lines across
+             the bridge (``eyewear``): weights fitted on hand-labelled photos
 Sunglasses   eye regions much darker than the cheeks, with glasses evidence
 Beard,       darkness + texture of chin / upper lip relative to the cheeks (the mustache's
-Mustache     bias fitted on the service's answers)
+Mustache     bias fitted on the service's answers); a beard also needs a man's face (P(male))
 FaceOccluded soft share of nose and chin pixels whose chroma is far from the cheeks' skin
 EyeDirection dark-iris centroid inside each eye, relative to the head; confidence grows with
              eye size
@@ -30,7 +31,7 @@ import math
 
 import numpy as np
 
-from . import agegender, emotion, eyelids
+from . import agegender, emotion, eyelids, eyewear
 from .crop import crop
 from .dlib68 import EYE_LEFT, EYE_RIGHT
 from .results import Attributes, FaceContext
@@ -56,7 +57,6 @@ EYELID_OPEN_GAP, EYELID_SPREAD = 1.0 / 6.0, 0.05
 MOUTH_OPEN_GAP, MOUTH_OPEN_SPREAD = 0.10, 0.03  # inner-lip gap / mouth width
 SMILE_CASCADE_WIDTH = 96  # px: the mouth region is resized to this width for the cascade
 SMILE_MARGIN = 0.35  # mouth region: beyond each corner
-GLASSES_EDGES = 1.35  # horizontal-edge strength at which glasses are as likely as not
 UNDER_EYE_DEPTH = 0.35  # height of the patches under the eyes searched for frames
 SUNGLASSES_EYE_RATIO = 0.4  # eye-region brightness / skin brightness below which lenses are dark
 EYE_MARGIN = 0.1  # eye regions: above and below the lids
@@ -69,7 +69,11 @@ OCCLUSION_Z = 3.5  # chroma z-score beyond which a pixel is not skin
 SMILE_LIFT, SMILE_LIFT_GAIN = 0.02, 25.0  # mouth-corner lift (iod) and its weight
 SMILE_WIDTH, SMILE_WIDTH_GAIN = 0.95, 8.0  # mouth width (iod) and its weight
 SMILE_CASCADE_WEIGHT, SMILE_BIAS = 1.2, 0.6  # the cascade's vote, and the prior against a smile
-GLASSES_GAIN = 10.0
+# Eyeglasses log-odds = edges x EDGE + bridge lines x LINE + BIAS: a logistic regression fitted on
+# hand labels of 320 faces of ../shared/data (benchmarks/attribute_labels.py; 5-fold 93.8%, edges
+# alone 89.7%), never on the service's answers, which then judge it.
+GLASSES_EDGE_WEIGHT, GLASSES_LINE_WEIGHT, GLASSES_BIAS = 2.79, 0.72, -6.74
+BEARD_MALE_FLOOR = 0.02  # Beard's probability is the chin cue's x P(male), this at the least
 SUNGLASSES_GAIN = 20.0
 BEARD_DARKNESS, MUSTACHE_DARKNESS = 0.25, 0.3  # darkness relative to the cheeks
 MUSTACHE_BIAS = 1.73  # log-odds: fitted on the service's answers (left-out agreement 76 -> 95%)
@@ -81,9 +85,10 @@ SURPRISE_BROW, SURPRISE_BROW_SPREAD = 0.45, 0.05  # raised brows: eye-to-brow he
 HAPPY_SHARE = 95.0  # Emotions: HAPPY's share at a certain smile
 SURPRISE_SHARE = 0.9  # ... SURPRISED's share of what HAPPY leaves
 # Confidence = 100 sigmoid(|log-odds| / TEMPERATURE): each set so that rekmock's median
-# Confidence over the recorded faces equals the service's median for that attribute.
-TEMPERATURE = {"eyes_open": 0.64, "mouth_open": 0.62, "smile": 1.6, "eyeglasses": 1.56,
-               "sunglasses": 0.66, "beard": 1.07, "mustache": 1.22, "face_occluded": 0.88}
+# Confidence over the recorded faces equals the service's median for that attribute
+# (benchmarks/fidelity.py prints them: loso.temperatures).
+TEMPERATURE = {"eyes_open": 0.64, "mouth_open": 0.62, "smile": 1.6, "eyeglasses": 0.84,
+               "sunglasses": 0.66, "beard": 1.15, "mustache": 1.22, "face_occluded": 0.73}
 REST_SHARES = {"CALM": 0.82, "SAD": 0.05, "CONFUSED": 0.04, "ANGRY": 0.03, "DISGUSTED": 0.02,
                "FEAR": 0.02, "UNKNOWN": 0.02}  # ... and the other emotions' shares of the rest
 
@@ -367,6 +372,7 @@ def measures(ctx: FaceContext) -> dict[str, float]:
         **smile_shape(n),
         "smile_cascade": _smile_cascade(ctx, iod),
         "glasses_edges": glasses_edges(ctx, iod),
+        "frame_lines": eyewear.bridge_lines(ctx),
         "lens_darkness": lens_darkness(ctx, iod, skin),
         **facial_hair(ctx, iod, skin, skin_tex),
         "brow_raise": brow_raise(n),
@@ -384,7 +390,11 @@ def measures(ctx: FaceContext) -> dict[str, float]:
 
 def logits(m: dict[str, float]) -> dict[str, float]:
     """Log-odds that each boolean attribute is true, from a face's ``measures``."""
-    p_glasses = _sigmoid((m["glasses_edges"] - GLASSES_EDGES) * GLASSES_GAIN)
+    p_glasses = _sigmoid(m["glasses_edges"] * GLASSES_EDGE_WEIGHT
+                         + m["frame_lines"] * GLASSES_LINE_WEIGHT + GLASSES_BIAS)
+    p_male = max(m["male"], BEARD_MALE_FLOOR)
+    chin_hair = ((m["chin_dark"] - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
+                 + (m["chin_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
     p_sun = (_sigmoid((SUNGLASSES_EYE_RATIO - m["lens_darkness"]) * SUNGLASSES_GAIN)
              * (0.5 + 0.5 * p_glasses))
     z = {
@@ -393,8 +403,7 @@ def logits(m: dict[str, float]) -> dict[str, float]:
         "smile": _logit(m["emotion_HAPPY"] / 100.0),
         "eyeglasses": _logit(max(p_glasses, p_sun) if p_sun >= 0.5 else p_glasses),
         "sunglasses": _logit(p_sun),
-        "beard": ((m["chin_dark"] - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
-                  + (m["chin_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN),
+        "beard": _logit(p_male * _sigmoid(chin_hair)),
         "mustache": ((m["lip_dark"] - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
                      + (m["lip_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN - MUSTACHE_BIAS),
         "face_occluded": ((m["occluded_share"] - OCCLUDED_SHARE) * OCCLUSION_GAIN
