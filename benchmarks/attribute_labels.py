@@ -3,7 +3,8 @@ weights, judged by 5-fold cross-validation, and the shipped decisions' agreement
 
 ``attribute_labels.json`` (beside this script) labels 320 faces of ``detection/`` and
 ``verification/`` by eye: glasses (sunglasses count, as the service counts them) and beard
-(``null`` where only stubble or nothing clear shows). Labels name a face by its photo and box
+(``null`` where only stubble shows; a mustache alone is labelled no beard, though the
+service's Beard counts it). Labels name a face by its photo and box
 centre, so they hold whatever order faces are found in. The service's own answers
 (``benchmarks/fidelity.py``) are never used here: the weights fitted on these labels are then
 judged on those answers, out of sample.
@@ -101,7 +102,8 @@ def main() -> None:
     sure = [(lab, m) for lab, m in faces if lab["beard"] is not None]
     yb = np.array([lab["beard"] for lab, _ in sure])
     zb = np.array([attributes.logits(m)["beard"] for _, m in sure])
-    print(f"beard: {int(yb.sum())} of {len(yb)} (stubble-only faces left out)")
+    print(f"beard: {int(yb.sum())} of {len(yb)} (stubble-only faces left out; a mustache alone "
+          "is labelled no beard, where the service says Beard)")
     agree = float(((zb >= 0) == yb).mean())
     print(f"  shipped decision (not fitted on these labels) {100 * agree:.1f}%")
 

@@ -418,6 +418,14 @@ def geometric_smile(m: dict[str, float]) -> float:
             + attributes.SMILE_CASCADE_WEIGHT * m["smile_cascade"] - attributes.SMILE_BIAS)
 
 
+def chin_beard(m: dict[str, float]) -> float:
+    """The Beard log-odds from the chin alone (x P(male)), before the upper lip counted too."""
+    chin = ((m["chin_dark"] - attributes.BEARD_DARKNESS) * attributes.HAIR_DARKNESS_GAIN
+            + (m["chin_texture"] - attributes.HAIR_TEXTURE) * attributes.HAIR_TEXTURE_GAIN)
+    male = max(m["male"], attributes.BEARD_MALE_FLOOR)
+    return _logit(male / (1.0 + math.exp(-chin)))
+
+
 EAR_BEFORE = 0.20  # the mesh eye-aspect-ratio threshold rekmock used before the eyelid network
 
 FLAGS = (
@@ -429,6 +437,7 @@ FLAGS = (
     Flag("Eyeglasses", shipped_logit("eyeglasses"), 0.0, 0.0),
     Flag("Sunglasses", shipped_logit("sunglasses"), 0.0, 0.0),
     Flag("Beard", shipped_logit("beard"), 0.0, 0.0),
+    Flag("Beard (chin only, before)", chin_beard, 0.0, 0.0),
     Flag("Mustache", shipped_logit("mustache"), 0.0, -attributes.MUSTACHE_BIAS),
     Flag("FaceOccluded", lambda m: max(attributes.logits(m)["face_occluded"],
                                        attributes.logits(m)["sunglasses"]), 0.0, 0.0),
@@ -559,6 +568,31 @@ def emotion_report(records: list[Record], print_: Callable[[str], None] = print)
         by_era = {e: [a for r, a in agree if era(r["year"]) == e] for e, _, _ in ERAS}
         cells = "; ".join(f"{e.split(' ')[0]}: {sum(v)}/{len(v)}" for e, v in by_era.items() if v)
         print_(f"  {name:<26} {sum(a for _, a in agree)}/{len(agree)}  ({cells})")
+
+
+BEARD_FORMS = {"chin only (before)": chin_beard,
+               "chin or upper lip (shipped)": shipped_logit("beard")}
+
+
+def choice_report(records: list[Record], print_: Callable[[str], None] = print) -> None:
+    """Beard's form (chin only, or chin or upper lip: a convention read from the answers, no
+    number fitted) chosen on the other sources and scored on the one left out."""
+    faces = [r for r in records if "Value" in r["real"].get("Beard", {})
+             and "cues" in r["raw"] and not r["pixelated"]]
+
+    def right(r: Record, form: str) -> bool:
+        return (BEARD_FORMS[form](r["raw"]["cues"]) >= 0) == bool(r["real"]["Beard"]["Value"])
+
+    chosen, agree = [], 0
+    for source in sorted({r["source"] for r in faces}):
+        train = [r for r in faces if r["source"] != source]
+        best = max(BEARD_FORMS, key=lambda form: sum(right(r, form) for r in train))
+        chosen.append(best)
+        agree += sum(right(r, best) for r in faces if r["source"] == source)
+    print_("")
+    print_(f"Beard's form chosen left out ({len(faces)} faces): "
+           + ", ".join(f"{form} on {chosen.count(form)} folds" for form in BEARD_FORMS)
+           + f"; left-out agreement {agree}/{len(faces)}")
 
 
 BOOLEAN_FIELDS = {"eyes_open": "EyesOpen", "mouth_open": "MouthOpen", "smile": "Smile",

@@ -14,7 +14,7 @@ Eyeglasses   horizontal edges across the nose bridge and below the eyes, and thi
              the bridge (``eyewear``): weights fitted on hand-labelled photos
 Sunglasses   eye regions much darker than the cheeks, with glasses evidence
 Beard,       darkness + texture of chin / upper lip relative to the cheeks (the mustache's
-Mustache     bias fitted on the service's answers); a beard also needs a man's face (P(male))
+Mustache     bias fitted on the service's answers); Beard is any facial hair, on a man's face
 FaceOccluded soft share of nose and chin pixels whose chroma is far from the cheeks' skin
 EyeDirection dark-iris centroid inside each eye, relative to the head; confidence grows with
              eye size
@@ -73,7 +73,10 @@ SMILE_CASCADE_WEIGHT, SMILE_BIAS = 1.2, 0.6  # the cascade's vote, and the prior
 # hand labels of 320 faces of ../shared/data (benchmarks/attribute_labels.py; 5-fold 93.8%, edges
 # alone 89.7%), never on the service's answers, which then judge it.
 GLASSES_EDGE_WEIGHT, GLASSES_LINE_WEIGHT, GLASSES_BIAS = 2.79, 0.72, -6.74
-BEARD_MALE_FLOOR = 0.02  # Beard's probability is the chin cue's x P(male), this at the least
+# Beard is the service's word for any facial hair: it answers Beard true on a mustache alone,
+# while its Mustache is stricter (MUSTACHE_BIAS). So Beard's probability is the stronger of the
+# chin's and the upper lip's cues, x P(male) (at least this: the gender network can be wrong).
+BEARD_MALE_FLOOR = 0.02
 SUNGLASSES_GAIN = 20.0
 BEARD_DARKNESS, MUSTACHE_DARKNESS = 0.25, 0.3  # darkness relative to the cheeks
 MUSTACHE_BIAS = 1.73  # log-odds: fitted on the service's answers (left-out agreement 76 -> 95%)
@@ -88,7 +91,7 @@ SURPRISE_SHARE = 0.9  # ... SURPRISED's share of what HAPPY leaves
 # Confidence over the recorded faces equals the service's median for that attribute
 # (benchmarks/fidelity.py prints them: loso.temperatures).
 TEMPERATURE = {"eyes_open": 0.64, "mouth_open": 0.62, "smile": 1.6, "eyeglasses": 0.84,
-               "sunglasses": 0.66, "beard": 1.15, "mustache": 1.22, "face_occluded": 0.73}
+               "sunglasses": 0.66, "beard": 1.07, "mustache": 1.22, "face_occluded": 0.73}
 REST_SHARES = {"CALM": 0.82, "SAD": 0.05, "CONFUSED": 0.04, "ANGRY": 0.03, "DISGUSTED": 0.02,
                "FEAR": 0.02, "UNKNOWN": 0.02}  # ... and the other emotions' shares of the rest
 
@@ -395,6 +398,8 @@ def logits(m: dict[str, float]) -> dict[str, float]:
     p_male = max(m["male"], BEARD_MALE_FLOOR)
     chin_hair = ((m["chin_dark"] - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
                  + (m["chin_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
+    lip_hair = ((m["lip_dark"] - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
+                + (m["lip_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
     p_sun = (_sigmoid((SUNGLASSES_EYE_RATIO - m["lens_darkness"]) * SUNGLASSES_GAIN)
              * (0.5 + 0.5 * p_glasses))
     z = {
@@ -403,9 +408,8 @@ def logits(m: dict[str, float]) -> dict[str, float]:
         "smile": _logit(m["emotion_HAPPY"] / 100.0),
         "eyeglasses": _logit(max(p_glasses, p_sun) if p_sun >= 0.5 else p_glasses),
         "sunglasses": _logit(p_sun),
-        "beard": _logit(p_male * _sigmoid(chin_hair)),
-        "mustache": ((m["lip_dark"] - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
-                     + (m["lip_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN - MUSTACHE_BIAS),
+        "beard": _logit(p_male * max(_sigmoid(chin_hair), _sigmoid(lip_hair))),
+        "mustache": lip_hair - MUSTACHE_BIAS,
         "face_occluded": ((m["occluded_share"] - OCCLUDED_SHARE) * OCCLUSION_GAIN
                           if "occluded_share" in m else _logit(OCCLUSION_DEFAULT)),
     }
