@@ -149,6 +149,35 @@ def test_image_properties_with_people(client: Any) -> None:
     assert 0 <= dark["Brightness"] <= 100 and 0 <= dark["Sharpness"] <= 100
 
 
+def test_image_properties_are_measured_once_per_image_and_settings(client: Any,
+                                                                   monkeypatch: Any) -> None:
+    """A suite sends the same photo again and again: colours are measured once per image,
+    boxes and MaxDominantColors, and each answer is a copy of its own."""
+    from rekmock.vision import image_properties
+
+    measured = []
+    real = image_properties.dominant_colors
+    monkeypatch.setattr(image_properties, "dominant_colors",
+                        lambda pixels, limit: measured.append(limit) or real(pixels, limit))
+    features = ["GENERAL_LABELS", "IMAGE_PROPERTIES"]
+    im = Image.open(io.BytesIO(photo("obama.jpg")))
+    out = io.BytesIO()
+    im.crop((1, 1, im.width - 1, im.height - 1)).save(out, "PNG")  # bytes no other test sends
+    image = {"Bytes": out.getvalue()}
+    first = client.detect_labels(Image=image, Features=features)
+    calls = len(measured)
+    assert calls >= 3  # the whole image, the foreground, the background (and the instance)
+    first["ImageProperties"]["DominantColors"].clear()  # the caller's copy only
+    again = client.detect_labels(Image=image, Features=features)
+    assert len(measured) == calls
+    assert again["ImageProperties"]["DominantColors"]
+    assert again["ImageProperties"] == client.detect_labels(
+        Image=image, Features=features)["ImageProperties"]
+    fewer = client.detect_labels(Image=image, Features=features,
+                                 Settings={"ImageProperties": {"MaxDominantColors": 2}})
+    assert len(measured) > calls and len(fewer["ImageProperties"]["DominantColors"]) <= 2
+
+
 def test_detect_labels_refuses_what_the_service_refuses(client: Any, s3: Any) -> None:
     with pytest.raises(ClientError) as exc:
         client.detect_labels(Image={"Bytes": b"not an image at all"})

@@ -16,7 +16,10 @@ Background are given only when rekmock sees someone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,7 @@ from .people import box_pixels, person_box
 LABEL_MODEL_VERSION = "3.0"
 MAX_LABELS = 1000  # the service's default and largest MaxLabels
 DEFAULT_MAX_COLORS = 10  # MaxDominantColors' default
+MEASURED_KEPT = 256  # measured colours and image properties remembered (images x settings)
 PERSON_CATEGORY = [{"Name": "Person Description"}]
 _TAXONOMY: dict[str, dict[str, Any]] = {
     "Person": {"Parents": [], "Aliases": [{"Name": "Human"}], "Categories": PERSON_CATEGORY},
@@ -123,16 +127,6 @@ def colors_of(pixels: np.ndarray, limit: int) -> list[dict[str, Any]]:
     return [_color(c) for c in props.dominant_colors(pixels, limit)]
 
 
-def instance_colors(rgb: np.ndarray, labels: list[dict[str, Any]], limit: int) -> None:
-    """Add the DominantColors of each Instance's box (labels and image properties together)."""
-    height, width = rgb.shape[:2]
-    for label in labels:
-        for instance in label.get("Instances", []):
-            if "BoundingBox" in instance and "DominantColors" not in instance:
-                x1, y1, x2, y2 = box_pixels(instance["BoundingBox"], width, height)
-                instance["DominantColors"] = colors_of(rgb[y1:y2, x1:x2], limit)
-
-
 def image_properties(rgb: np.ndarray, people: list[dict[str, float]],
                      limit: int = DEFAULT_MAX_COLORS) -> dict[str, Any]:
     """ImageProperties: the whole image's Quality (with Contrast) and DominantColors; with
@@ -158,3 +152,44 @@ def image_properties(rgb: np.ndarray, people: list[dict[str, float]],
         out["Background"] = {"Quality": _quality(strip, False),
                              "DominantColors": colors_of(rgb[~mask], limit)}
     return out
+
+
+Measured = tuple[list[list[dict[str, Any]]], dict[str, Any]]
+_measured: OrderedDict[tuple[Any, ...], Measured] = OrderedDict()
+_measured_lock = threading.Lock()
+
+
+def _boxes(boxes: Iterable[dict[str, float]]) -> tuple[tuple[tuple[str, float], ...], ...]:
+    return tuple(tuple(sorted(box.items())) for box in boxes)
+
+
+def measured_colors(key: str, rgb: Callable[[], np.ndarray], labels: list[dict[str, Any]],
+                    people: list[dict[str, float]], limit: int) -> dict[str, Any]:
+    """Each label Instance's DominantColors (added in place) and ``image_properties`` for the
+    image of content ``key``, remembered by its content, the boxes and ``limit``: measuring
+    colours is most of what DetectLabels costs with IMAGE_PROPERTIES, and a suite sends the same
+    photos again and again. Each call gets its own copies; ``rgb`` is decoded only when nothing
+    is remembered."""
+    instances = [i for label in labels for i in label.get("Instances", [])
+                 if "BoundingBox" in i and "DominantColors" not in i]
+    memo = (key, _boxes(i["BoundingBox"] for i in instances), _boxes(people), limit)
+    with _measured_lock:
+        found = _measured.get(memo)
+        if found is not None:
+            _measured.move_to_end(memo)
+    if found is None:
+        pixels = rgb()
+        height, width = pixels.shape[:2]
+        colours = []
+        for instance in instances:
+            x1, y1, x2, y2 = box_pixels(instance["BoundingBox"], width, height)
+            colours.append(colors_of(pixels[y1:y2, x1:x2], limit))
+        found = (colours, image_properties(pixels, people, limit))
+        with _measured_lock:
+            _measured[memo] = found
+            while len(_measured) > MEASURED_KEPT:
+                _measured.popitem(last=False)
+    colours, properties = copy.deepcopy(found)
+    for instance, colour in zip(instances, colours, strict=True):
+        instance["DominantColors"] = colour
+    return properties

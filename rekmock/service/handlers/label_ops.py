@@ -43,9 +43,8 @@ def detect_labels(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
                               params.get("MaxLabels", lab.MAX_LABELS))
     out: dict[str, Any] = {"Labels": labels, "LabelModelVersion": lab.LABEL_MODEL_VERSION}
     if "IMAGE_PROPERTIES" in features:
-        rgb = image.rgb
-        lab.instance_colors(rgb, labels, limit)
-        out["ImageProperties"] = lab.image_properties(rgb, [person_box(f) for f in faces], limit)
+        out["ImageProperties"] = lab.measured_colors(
+            image.key, image.pixels, labels, [person_box(f) for f in faces], limit)
     return out
 
 
