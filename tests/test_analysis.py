@@ -288,6 +288,33 @@ def test_ppe_summary_from_seen_and_scripted_equipment(rek: Any, client: Any) -> 
     assert loose["PersonsIndeterminate"] == [0]
 
 
+def _png(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(photo("obama.jpg"))).convert("RGB").resize(size).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_ppe_takes_images_from_64_pixels_to_4096(client: Any) -> None:
+    """The guide's limits for DetectProtectiveEquipment differ from the other operations':
+    sides of 64 to 4096 pixels (80 and up elsewhere). The same 70-pixel image is refused by
+    DetectFaces after DetectProtectiveEquipment has answered it."""
+    small = {"Bytes": _png((70, 70))}
+    answer = client.detect_protective_equipment(Image=small)
+    assert answer["ProtectiveEquipmentModelVersion"] == "1.0"
+    assert isinstance(answer["Persons"], list)
+    with pytest.raises(ClientError) as exc:
+        client.detect_faces(Image=small)
+    assert error_code(exc) == "InvalidParameterException"
+    assert exc.value.response["Error"]["Message"] == "Request has invalid parameters"
+    for size, code in (((63, 100), "InvalidParameterException"),
+                       ((4097, 64), "ImageTooLargeException")):
+        with pytest.raises(ClientError) as exc:
+            client.detect_protective_equipment(Image={"Bytes": _png(size)})
+        assert error_code(exc) == code
+    wide = client.detect_labels(Image={"Bytes": _png((4097, 80))})
+    assert wide["LabelModelVersion"] == "3.0"
+
+
 def test_ppe_refuses_images_over_4_mb(raw_client: Any) -> None:
     big = photo("obama.jpg") + b"\0" * (4 * 1024 * 1024)
     with pytest.raises(ClientError) as exc:

@@ -277,9 +277,12 @@ def decode(data: bytes) -> tuple[np.ndarray, int, int]:
 
 
 def load_image(
-    image: dict[str, Any] | None, account_id: str, partition: str = "aws"
+    image: dict[str, Any] | None, account_id: str, partition: str = "aws",
+    min_side: int = MIN_SIDE,
 ) -> LoadedImage:
-    """The request's ``Image`` member (blobs already decoded) as upright pixels."""
+    """The request's ``Image`` member (blobs already decoded) as upright pixels; an image with
+    a side under ``min_side`` pixels is refused (80 for most operations, 64 for
+    DetectProtectiveEquipment)."""
     image = image or {}
     has_bytes = image.get("Bytes") is not None
     has_s3 = image.get("S3Object") is not None
@@ -299,6 +302,8 @@ def load_image(
     if cached is None:
         cached = _intake(key, data)
         _cache.put(cached)
+    if min(cached.width, cached.height) < min_side:
+        raise InvalidParameterException()  # the service words it no better
     if location is None:
         return cached
     return dataclasses.replace(cached, s3_location=location)
@@ -312,10 +317,8 @@ def _intake(key: str, data: bytes) -> LoadedImage:
     note = disk_cache.read_note(f"intake:{key}")
     if note is not None:
         width, height = note.get("width"), note.get("height")
-        if isinstance(width, int) and isinstance(height, int) and min(width, height) >= MIN_SIDE:
+        if isinstance(width, int) and isinstance(height, int):
             return LoadedImage(key, width, height, Pixels(decode_fn=lambda: decode(data)[0]))
     rgb, width, height = decode(data)
-    if width < MIN_SIDE or height < MIN_SIDE:
-        raise InvalidParameterException()  # the service words it no better
     disk_cache.write_note(f"intake:{key}", {"width": width, "height": height})
     return LoadedImage(key, width, height, Pixels(rgb))
