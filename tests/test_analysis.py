@@ -315,6 +315,17 @@ def test_ppe_takes_images_from_64_pixels_to_4096(client: Any) -> None:
     assert wide["LabelModelVersion"] == "3.0"
 
 
+def test_labels_and_moderation_refuse_a_side_over_10000_pixels(client: Any) -> None:
+    """The guide's largest side for DetectLabels and DetectModerationLabels."""
+    for call in (client.detect_labels, client.detect_moderation_labels):
+        with pytest.raises(ClientError) as exc:
+            call(Image={"Bytes": _png((10_001, 80))})
+        assert error_code(exc) == "ImageTooLargeException"
+        assert exc.value.response["Error"]["Message"] == "Image size is too large."
+    assert client.detect_moderation_labels(Image={"Bytes": _png((10_000, 80))})[
+        "ModerationLabels"] == []
+
+
 def test_ppe_refuses_images_over_4_mb(raw_client: Any) -> None:
     big = photo("obama.jpg") + b"\0" * (4 * 1024 * 1024)
     with pytest.raises(ClientError) as exc:

@@ -278,11 +278,12 @@ def decode(data: bytes) -> tuple[np.ndarray, int, int]:
 
 def load_image(
     image: dict[str, Any] | None, account_id: str, partition: str = "aws",
-    min_side: int = MIN_SIDE,
+    min_side: int = MIN_SIDE, max_side: int | None = None,
 ) -> LoadedImage:
-    """The request's ``Image`` member (blobs already decoded) as upright pixels; an image with
+    """The request's ``Image`` member (blobs already decoded) as upright pixels. An image with
     a side under ``min_side`` pixels is refused (80 for most operations, 64 for
-    DetectProtectiveEquipment)."""
+    DetectProtectiveEquipment), and one over ``max_side`` is too large (the guide sets it for
+    DetectLabels, DetectModerationLabels and DetectProtectiveEquipment)."""
     image = image or {}
     has_bytes = image.get("Bytes") is not None
     has_s3 = image.get("S3Object") is not None
@@ -304,6 +305,8 @@ def load_image(
         _cache.put(cached)
     if min(cached.width, cached.height) < min_side:
         raise InvalidParameterException()  # the service words it no better
+    if max_side is not None and max(cached.width, cached.height) > max_side:
+        raise ImageTooLargeException()
     if location is None:
         return cached
     return dataclasses.replace(cached, s3_location=location)

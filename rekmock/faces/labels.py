@@ -32,6 +32,7 @@ from .people import box_pixels, person_box
 LABEL_MODEL_VERSION = "3.0"
 MAX_LABELS = 1000  # the service's default and largest MaxLabels
 DEFAULT_MAX_COLORS = 10  # MaxDominantColors' default
+MAX_SIDE = 10_000  # pixels: the guide's largest side for DetectLabels and DetectModerationLabels
 MEASURED_KEPT = 256  # measured colours and image properties remembered (images x settings)
 PERSON_CATEGORY = [{"Name": "Person Description"}]
 _TAXONOMY: dict[str, dict[str, Any]] = {

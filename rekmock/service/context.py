@@ -31,6 +31,6 @@ class Context:
     def scripts(self) -> Scripts:
         return scripts_for(self.account_id)
 
-    def image(self, image: dict[str, Any] | None,
-              min_side: int = intake.MIN_SIDE) -> intake.LoadedImage:
-        return intake.load_image(image, self.account_id, self.partition, min_side)
+    def image(self, image: dict[str, Any] | None, min_side: int = intake.MIN_SIDE,
+              max_side: int | None = None) -> intake.LoadedImage:
+        return intake.load_image(image, self.account_id, self.partition, min_side, max_side)

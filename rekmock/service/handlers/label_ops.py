@@ -29,7 +29,7 @@ SEGMENT_GAP_MILLIS = video.SAMPLE_MILLIS * 3 // 2
 
 @operation("DetectLabels")
 def detect_labels(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    image = ctx.image(params["Image"])
+    image = ctx.image(params["Image"], max_side=lab.MAX_SIDE)
     features = params.get("Features") or ["GENERAL_LABELS"]
     settings = params.get("Settings", {})
     limit = settings.get("ImageProperties", {}).get("MaxDominantColors", lab.DEFAULT_MAX_COLORS)

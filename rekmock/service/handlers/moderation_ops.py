@@ -12,6 +12,7 @@ from typing import Any
 from ...backend.analysis import MODERATION, scripted_for
 from ...backend.scripts import refs_of
 from ...faces import video
+from ...faces.labels import MAX_SIDE
 from ..context import Context
 from . import operation
 from .label_ops import frame_refs, timeline_get
@@ -32,7 +33,7 @@ def moderation(scripted: dict[str, Any] | None, min_confidence: float
 
 def detect(ctx: Context, image: dict[str, Any], min_confidence: float) -> dict[str, Any]:
     """DetectModerationLabels' answer for one image (also each image of a media analysis job)."""
-    loaded = ctx.image(image)
+    loaded = ctx.image(image, max_side=MAX_SIDE)
     scripted = scripted_for(ctx.account_id).scripted_answer(
         MODERATION, refs_of(loaded.key, loaded.s3_location))
     labels, content_types = moderation(scripted, min_confidence)

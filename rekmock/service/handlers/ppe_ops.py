@@ -21,9 +21,7 @@ MIN_SIDE, MAX_SIDE = 64, 4096  # ... and on either side, in pixels (80 for the o
 def detect_protective_equipment(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if len(params["Image"].get("Bytes") or b"") > MAX_BYTES:
         raise ImageTooLargeException()
-    image = ctx.image(params["Image"], min_side=MIN_SIDE)
-    if max(image.width, image.height) > MAX_SIDE:
-        raise ImageTooLargeException()
+    image = ctx.image(params["Image"], min_side=MIN_SIDE, max_side=MAX_SIDE)
     scripted = scripted_for(ctx.account_id).scripted_answer(
         PPE, refs_of(image.key, image.s3_location))
     persons = equipment.merged(equipment.seen_persons(faces_of(image, ctx.scripts)), scripted)
