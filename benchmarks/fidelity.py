@@ -2,7 +2,7 @@
 
 Usage (from the project root)::
 
-    REKMOCK_CACHE=off python benchmarks/fidelity.py [FIDELITY_DIR] [--part fit|check|all]
+    REKMOCK_CACHE=off python benchmarks/fidelity.py [FIDELITY_DIR] [--photos DATA_DIR]
         [--dump FILE]
 
 FIDELITY_DIR (default ../shared/fidelity) holds ``corpus.json``, ``photos/`` and ``real/`` as its
@@ -18,8 +18,7 @@ repositories' faces and scored on each repository's in turn, beside the shipped 
 unfitted one and the in-sample fit, overall and by the service's model era; and the aims of
 issue 21 are printed from the left-out figures.
 
-``--part fit`` / ``--part check`` keep the old split (``CHECK_SOURCES``). ``--dump`` writes the
-paired values as JSON.
+``--dump`` writes the paired values as JSON.
 """
 
 from __future__ import annotations
@@ -45,7 +44,6 @@ from rekmock.vision import api as vision_api  # noqa: E402
 from rekmock.vision import attributes, detect, image_quality, pose  # noqa: E402
 
 # Held back from fitting: the calibration was fitted on the other sources.
-CHECK_SOURCES = ("kryst1anb", "Akpevwe11__compre-parkway", "takuya-motoshima__express-sweet")
 MIN_IOU = 0.3
 BUCKET = "fidelity"
 FLAGS = ("Smile", "Eyeglasses", "Sunglasses", "Beard", "Mustache", "EyesOpen", "MouthOpen",
@@ -103,12 +101,10 @@ def dynamodb(value: Any) -> Any:
 class Corpus:
     """The recorded calls, and the real answer of each."""
 
-    def __init__(self, root: Path, part: str) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        entries = json.loads((root / "corpus.json").read_text())
-        self.by_id = {e["id"]: e for e in entries}
-        self.entries = [e for e in entries if part == "all" or (self.source(e) in CHECK_SOURCES)
-                        == (part == "check")]
+        self.entries = json.loads((root / "corpus.json").read_text())
+        self.by_id = {e["id"]: e for e in self.entries}
 
     @staticmethod
     def source(entry: dict) -> str:
@@ -461,16 +457,14 @@ def fmt_range(values: list[float]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("root", nargs="?", default="../shared/fidelity", type=Path)
-    ap.add_argument("--part", choices=("fit", "check", "all"), default="all")
     ap.add_argument("--dump", type=Path)
     ap.add_argument("--photos", type=Path, help="also measure how varied each attribute "
                     "Confidence is on every photo under this folder (e.g. ../shared/data)")
     args = ap.parse_args()
-    corpus = Corpus(args.root, args.part)
+    corpus = Corpus(args.root)
     with mock_aws(), mock_rekognition():
         out = collect(corpus, Replay(corpus))
-    print(f"rekmock vs real Rekognition on {args.root} (part: {args.part}, "
-          f"{len(corpus.entries)} recorded calls)")
+    print(f"rekmock vs real Rekognition on {args.root} ({len(corpus.entries)} recorded calls)")
     report(out)
     done = loso.report(out["records"])
     loso.aims_report(done)
