@@ -1,11 +1,11 @@
 """Eyeglasses and Beard against hand labels of ``../shared/data``: the fit of the glasses cue's
 weights, judged by 5-fold cross-validation, and the shipped decisions' agreement.
 
-``attribute_labels.json`` (beside this script) labels 320 faces of ``detection/`` and
-``verification/`` by eye: glasses (sunglasses count, as the service counts them) and beard
-(``null`` where only stubble shows; a mustache alone is labelled no beard, though the
-service's Beard counts it). Labels name a face by its photo and box
-centre, so they hold whatever order faces are found in. The service's own answers
+``attribute_labels.json`` (beside this script) labels 470 faces of ``detection/``,
+``verification/`` and ``verification-east-asian/`` by eye: glasses (sunglasses count, as the
+service counts them) and beard (``null`` where only stubble shows; a mustache alone is labelled
+no beard, though the service's Beard counts it). Labels name a face by its photo and box centre,
+so they hold whatever order faces are found in. The service's own answers
 (``benchmarks/fidelity.py``) are never used here: the weights fitted on these labels are then
 judged on those answers, out of sample.
 

@@ -3,7 +3,7 @@
 A frame's bridge is a thin dark (or, for metal, bright) line across the nose between the eyes.
 Thin frames make weak *edges* but a clear *line*, so the line is measured with a morphological
 black-hat plus top-hat in a chip levelled and scaled by the eye centres (the kernel is then a
-fixed share of the eye distance), against the same measure on the cheeks (skin texture, noise).
+fixed share of the eye distance), against the same measure over the inner face.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ CHIP_EYES = ((64.0, 80.0), (128.0, 80.0))  # where the eye centres land in the c
 CHIP_SIDE = 192  # px
 LINE_KERNEL = 7  # px in the chip: lines thinner than this stand out of the black/top-hat
 BRIDGE_HALF_WIDTH = 6.0  # px in the chip, either side of the midpoint of the inner eye corners
-CHEEK_HALF = 10.0  # px in the chip: half the side of each cheek patch
-CHEEK_TOP, CHEEK_BOTTOM = 6.0, 10.0  # ... above and below the nose's lowest point
-LINE_FLOOR = 2.0  # grey levels added to the cheeks' line level (a perfectly smooth cheek)
+LINE_FLOOR = 1.0  # grey levels added to the face's mean line level (a perfectly smooth face)
 
 
 def _patch(image: np.ndarray, x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
@@ -46,20 +44,20 @@ def _chip(ctx: FaceContext) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bridge_lines(ctx: FaceContext) -> float:
-    """Strongest thin line across the nose bridge (row mean of black-hat + top-hat, from the
-    brows to the nose's upper half) over the cheeks' level of the same measure."""
+    """Strongest thin line across the nose bridge (row mean of black-hat + top-hat, from halfway
+    between brows and eyes down to the nose's upper half) over the whole inner face's mean line
+    level (eyes, brows, lips, skin): smooth retouched skin and a fringe over the brows then read
+    no glasses."""
     import cv2
 
     gray, q = _chip(ctx)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (LINE_KERNEL, LINE_KERNEL))
     lines = (cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
              + cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, kernel))
-    cheeks = [_patch(lines, q[eye, 0] - CHEEK_HALF, q[nose, 1] - CHEEK_TOP,
-                     q[eye, 0] + CHEEK_HALF, q[nose, 1] + CHEEK_BOTTOM)
-              for eye, nose in ((41, 31), (46, 35))]
-    levels = [float(patch.mean()) for patch in cheeks if patch.size]
-    reference = (min(levels) if levels else 0.0) + LINE_FLOOR
+    brows = min(q[21, 1], q[22, 1])
+    face = _patch(lines, q[36, 0], brows, q[45, 0], q[57, 1])
+    reference = (float(face.mean()) if face.size else 0.0) + LINE_FLOOR
     mid = (q[39, 0] + q[42, 0]) / 2.0
-    bridge = _patch(lines, mid - BRIDGE_HALF_WIDTH, min(q[21, 1], q[22, 1]),
-                    mid + BRIDGE_HALF_WIDTH, q[29, 1])
+    top = (brows + float(q[36:48, 1].mean())) / 2.0
+    bridge = _patch(lines, mid - BRIDGE_HALF_WIDTH, top, mid + BRIDGE_HALF_WIDTH, q[29, 1])
     return float(bridge.mean(axis=1).max()) / reference if bridge.size else 0.0
