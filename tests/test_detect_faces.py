@@ -370,13 +370,15 @@ def _hairy(client, name: str, where: str) -> tuple[dict, dict]:
 
 def test_facial_hair_is_a_beard_on_a_man_only(client) -> None:
     """The service's Beard means any facial hair: a dark, textured chin or a mustache alone
-    reads as a beard on a man's face; the same chin on a woman's face does not (Beard's
-    probability is the hair cue's x P(male))."""
+    reads as a beard on a man's face; the same hairs on a woman's face are neither beard nor
+    mustache (both probabilities are the hair cue's x P(male))."""
     man, chin = _hairy(client, "obama.jpg", "chin")
     _, lip = _hairy(client, "obama.jpg", "lip")
     woman, woman_chin = _hairy(client, "astronaut.png", "chin")
+    _, woman_lip = _hairy(client, "astronaut.png", "lip")
     assert man["Gender"]["Value"] == "Male" and woman["Gender"]["Value"] == "Female"
     assert man["Beard"]["Value"] is False
     assert chin["Beard"]["Value"] is True and lip["Beard"]["Value"] is True
     assert woman_chin["Gender"]["Value"] == "Female"
     assert woman_chin["Beard"]["Value"] is False
+    assert woman_lip["Beard"]["Value"] is False and woman_lip["Mustache"]["Value"] is False

@@ -14,7 +14,7 @@ Eyeglasses   horizontal edges across the nose bridge and below the eyes, and thi
              the bridge (``eyewear``): weights fitted on hand-labelled photos
 Sunglasses   eye regions much darker than the cheeks, with glasses evidence
 Beard,       darkness + texture of chin / upper lip relative to the cheeks (the mustache's
-Mustache     bias fitted on the service's answers); Beard is any facial hair, on a man's face
+Mustache     bias fitted on the service's answers); Beard is any facial hair; both need a man's face
 FaceOccluded soft share of nose and chin pixels whose chroma is far from the cheeks' skin
 EyeDirection dark-iris centroid inside each eye, relative to the head; confidence grows with
              eye size
@@ -76,6 +76,7 @@ GLASSES_EDGE_WEIGHT, GLASSES_LINE_WEIGHT, GLASSES_BIAS = 2.64, 1.74, -7.29
 # Beard is the service's word for any facial hair: it answers Beard true on a mustache alone,
 # while its Mustache is stricter (MUSTACHE_BIAS). So Beard's probability is the stronger of the
 # chin's and the upper lip's cues, x P(male) (at least this: the gender network can be wrong).
+# Mustache's is the upper lip's x P(male) too.
 BEARD_MALE_FLOOR = 0.02
 SUNGLASSES_GAIN = 20.0
 BEARD_DARKNESS, MUSTACHE_DARKNESS = 0.25, 0.3  # darkness relative to the cheeks
@@ -91,7 +92,7 @@ SURPRISE_SHARE = 0.9  # ... SURPRISED's share of what HAPPY leaves
 # Confidence over the recorded faces equals the service's median for that attribute
 # (benchmarks/fidelity.py prints them: loso.temperatures).
 TEMPERATURE = {"eyes_open": 0.64, "mouth_open": 0.62, "smile": 1.6, "eyeglasses": 0.86,
-               "sunglasses": 0.66, "beard": 1.07, "mustache": 1.22, "face_occluded": 0.73}
+               "sunglasses": 0.66, "beard": 1.07, "mustache": 1.78, "face_occluded": 0.73}
 REST_SHARES = {"CALM": 0.82, "SAD": 0.05, "CONFUSED": 0.04, "ANGRY": 0.03, "DISGUSTED": 0.02,
                "FEAR": 0.02, "UNKNOWN": 0.02}  # ... and the other emotions' shares of the rest
 
@@ -409,7 +410,7 @@ def logits(m: dict[str, float]) -> dict[str, float]:
         "eyeglasses": _logit(max(p_glasses, p_sun) if p_sun >= 0.5 else p_glasses),
         "sunglasses": _logit(p_sun),
         "beard": _logit(p_male * max(_sigmoid(chin_hair), _sigmoid(lip_hair))),
-        "mustache": lip_hair - MUSTACHE_BIAS,
+        "mustache": _logit(p_male * _sigmoid(lip_hair - MUSTACHE_BIAS)),
         "face_occluded": ((m["occluded_share"] - OCCLUDED_SHARE) * OCCLUSION_GAIN
                           if "occluded_share" in m else _logit(OCCLUSION_DEFAULT)),
     }
