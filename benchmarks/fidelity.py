@@ -470,6 +470,7 @@ def main() -> None:
     loso.aims_report(done)
     loso.emotion_report(out["records"])
     loso.choice_report(out["records"])
+    loso.age_centre_report(out["records"])
     loso.temperature_report(out["records"])
     print()
     loso.confidence_report([r["ours"] for r in out["records"]], "rekmock on the paired faces")

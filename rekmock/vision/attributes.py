@@ -384,6 +384,7 @@ def measures(ctx: FaceContext) -> dict[str, float]:
         "male": reading.male,
         "age": reading.age,
         "age_spread": reading.age_spread,
+        "age_mean": reading.age_mean,
     }
     out.update({f"emotion_{k}": v for k, v in emotion.shares(ctx).items()})
     occluded = occlusion(ctx, iod)
@@ -443,7 +444,7 @@ def decide(m: dict[str, float]) -> Attributes:
     frontal = max(0.0, 1.0 - abs(m["yaw"]) / FRONTAL_YAW)
     z = logits(m)
     flags = {name: (value >= 0.0, confidence(name, value)) for name, value in z.items()}
-    reading = agegender.Reading(m["male"], m["age"], m["age_spread"])
+    reading = agegender.Reading(m["male"], m["age"], m["age_spread"], m["age_mean"])
     return Attributes(
         **flags,
         gender=agegender.gender(reading),
