@@ -29,10 +29,10 @@ ALL_LANDMARKS = (
     "noseLeft", "noseRight", "mouthUp", "mouthDown", "leftPupil", "rightPupil",
     "upperJawlineLeft", "midJawlineLeft", "chinBottom", "midJawlineRight", "upperJawlineRight",
 )
-# The service's 8 emotion types (never UNKNOWN). Since 2023 each is an independent score; three
-# of them rest at a floor even on a plainly happy face (median of the recorded 2023 answers:
-# SURPRISED 6.3, FEAR 5.9, SAD 2.2), so the scores add up to about 100-115.
-EMOTION_FLOORS = {"SURPRISED": 6.3, "FEAR": 5.9, "SAD": 2.2}
+# The service's 8 emotion types (never UNKNOWN), scored as face model 7 scores them (2024-25
+# answers): shares adding to about 100, a plain face's other types near 0. The 2022-23 answers kept
+# SURPRISED, FEAR and SAD at a floor (6.3, 5.9, 2.2) even on a plainly happy face; 2020-21's and
+# model 7's never do (``benchmarks/fidelity.py`` prints both conventions by era).
 SERVICE_EMOTIONS = ("HAPPY", "SURPRISED", "FEAR", "SAD", "CALM", "CONFUSED", "DISGUSTED", "ANGRY")
 # The five points that place a face for the landmark networks (vision.measure_at's order).
 FIVE_POINTS = ("eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight")
@@ -68,16 +68,12 @@ def _flag(value: tuple[bool, float]) -> dict[str, Any]:
 
 
 def service_emotions(shares: dict[str, float]) -> list[tuple[str, float]]:
-    """The service's 8 independent emotion scores from the vision package's shares of 100.
-
-    UNKNOWN's share is spread over the others; each score is its floor plus its share of the
-    rest. Sorted by score, highest first (ties by name).
-    """
+    """The service's 8 emotion scores from the vision package's shares of 100: UNKNOWN's share
+    spread over the others, sorted highest first (ties by name)."""
     known = {t: max(0.0, float(shares.get(t, 0.0))) for t in SERVICE_EMOTIONS}
     total = sum(known.values()) or 1.0
-    scores = {t: EMOTION_FLOORS.get(t, 0.0) + (100.0 - EMOTION_FLOORS.get(t, 0.0)) * v / total
-              for t, v in known.items()}
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return sorted(((t, 100.0 * v / total) for t, v in known.items()),
+                  key=lambda kv: (-kv[1], kv[0]))
 
 
 def occluded(face_occluded: tuple[bool, float],
