@@ -71,8 +71,9 @@ def predict(ctx: FaceContext) -> Reading:
 
 def age_range(age: float, spread: float, shift: int = AGE_SHIFT, scale: float = SPREAD_SCALE,
               min_half: int = MIN_HALF_WIDTH, max_half: int = MAX_HALF_WIDTH) -> tuple[int, int]:
-    """(low, high) around the network's mean ``age`` moved by ``shift``, ``scale`` times its
-    standard deviation ``spread`` either side (rounded, clipped to [min_half, max_half])."""
+    """(low, high) around the age distribution's median ``age`` moved by ``shift``, ``scale``
+    times its standard deviation ``spread`` either side (rounded, clipped to [min_half,
+    max_half])."""
     half = round(min(max_half, max(min_half, scale * spread)))
     centre = max(half, round(age) + shift)  # a range never starts below 0
     return centre - half, centre + half
