@@ -17,8 +17,6 @@ Background are given only when rekmock sees someone.
 from __future__ import annotations
 
 import copy
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,6 +24,7 @@ import numpy as np
 
 from ..botocore_model import f32, service_model
 from ..vision import image_properties as props
+from ..vision.memo import Memo
 from .analysis import FaceView
 from .people import box_pixels, person_box
 
@@ -156,8 +155,7 @@ def image_properties(rgb: np.ndarray, people: list[dict[str, float]],
 
 
 Measured = tuple[list[list[dict[str, Any]]], dict[str, Any]]
-_measured: OrderedDict[tuple[Any, ...], Measured] = OrderedDict()
-_measured_lock = threading.Lock()
+_measured: Memo[tuple[Any, ...], Measured] = Memo(MEASURED_KEPT)
 
 
 def _boxes(boxes: Iterable[dict[str, float]]) -> tuple[tuple[tuple[str, float], ...], ...]:
@@ -174,10 +172,7 @@ def measured_colors(key: str, rgb: Callable[[], np.ndarray], labels: list[dict[s
     instances = [i for label in labels for i in label.get("Instances", [])
                  if "BoundingBox" in i and "DominantColors" not in i]
     memo = (key, _boxes(i["BoundingBox"] for i in instances), _boxes(people), limit)
-    with _measured_lock:
-        found = _measured.get(memo)
-        if found is not None:
-            _measured.move_to_end(memo)
+    found = _measured.get(memo)
     if found is None:
         pixels = rgb()
         height, width = pixels.shape[:2]
@@ -185,11 +180,7 @@ def measured_colors(key: str, rgb: Callable[[], np.ndarray], labels: list[dict[s
         for instance in instances:
             x1, y1, x2, y2 = box_pixels(instance["BoundingBox"], width, height)
             colours.append(colors_of(pixels[y1:y2, x1:x2], limit))
-        found = (colours, image_properties(pixels, people, limit))
-        with _measured_lock:
-            _measured[memo] = found
-            while len(_measured) > MEASURED_KEPT:
-                _measured.popitem(last=False)
+        found = _measured.keep(memo, (colours, image_properties(pixels, people, limit)))
     colours, properties = copy.deepcopy(found)
     for instance, colour in zip(instances, colours, strict=True):
         instance["DominantColors"] = colour

@@ -12,9 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -30,6 +28,7 @@ from . import image_quality as _quality
 from . import landmarks as _landmarks
 from . import pose as _pose
 from .crop import crop
+from .memo import Memo
 from .results import Face, FaceContext, ImageAnalysis, bordered
 
 CACHE_SIZE = 128
@@ -41,9 +40,8 @@ UPRIGHT_ROLL = 45.0  # |Roll| up to which a face counts as upright in its frame
 BORDER = 0.25  # grey added round a photo with no face found, x its longer side per side
 CUT_FACE = 0.5  # ... where faces from this share of its shorter side up are looked for
 
-_cache: OrderedDict[str, ImageAnalysis] = OrderedDict()
-_measured: OrderedDict[tuple[Any, ...], ImageAnalysis] = OrderedDict()  # see measure_at
-_cache_lock = threading.Lock()
+_cache: Memo[str, ImageAnalysis] = Memo(CACHE_SIZE)
+_measured: Memo[tuple[Any, ...], ImageAnalysis] = Memo(CACHE_SIZE)  # see measure_at
 
 
 def _as_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -159,11 +157,9 @@ def measure_at(key: str, pixels: Callable[[], np.ndarray], box: tuple[float, flo
     import cv2
 
     name = (key, tuple(box), tuple(map(tuple, points5)), confidence)
-    with _cache_lock:
-        hit = _measured.get(name)
-        if hit is not None:
-            _measured.move_to_end(name)
-            return hit
+    hit = _measured.get(name)
+    if hit is not None:
+        return hit
     rgb = _as_rgb(pixels())
     height, width = rgb.shape[:2]
     work, scale = _detect.working_copy(rgb)
@@ -173,11 +169,7 @@ def measure_at(key: str, pixels: Callable[[], np.ndarray], box: tuple[float, flo
     face, ctx, _ = _measure(work, _detect.levelled(work), gray, det, scale, confidence)
     result = ImageAnalysis(width=width, height=height, faces=[face], _contexts=[ctx],
                            _attributes_fn=_attributes.estimate, _descriptor_fn=_descriptor)
-    with _cache_lock:
-        _measured[name] = result
-        while len(_measured) > CACHE_SIZE:
-            _measured.popitem(last=False)
-    return result
+    return _measured.keep(name, result)
 
 
 def _unturn(face: Face, quarter: int, width: int, height: int) -> Face:
@@ -335,19 +327,6 @@ def _from_disk(dkey: str, restorer: _Restorer) -> ImageAnalysis | None:
     )
 
 
-def _remember(key: str, result: ImageAnalysis) -> ImageAnalysis:
-    """Keep one object per key in the in-memory LRU (another thread may have finished first)."""
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result
-
-
 def _persisting(dkey: str, analysis: ImageAnalysis) -> ImageAnalysis:
     """Have ``analysis`` store each part it computes later in its disk entry."""
     analysis._persist = lambda a: _disk.write(dkey, a)
@@ -359,13 +338,11 @@ def _analyze(key: str, aim: Callable[[_Restorer], None], disk_key_of: Callable[[
     """The one lookup behind both entry points: the in-memory LRU, then the disk entry named by
     ``disk_key_of()``, then the vision pipeline on ``pixels()``. ``aim`` points a restorer at
     the caller's pixels, so a part an entry lacks can be computed later."""
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            if isinstance(hit._restore, _Restorer):
-                aim(hit._restore)
-            return hit
+    hit = _cache.get(key)
+    if hit is not None:
+        if isinstance(hit._restore, _Restorer):
+            aim(hit._restore)
+        return hit
     dkey = disk_key_of() if _disk.enabled() else ""
     result = None
     if dkey:
@@ -378,7 +355,7 @@ def _analyze(key: str, aim: Callable[[_Restorer], None], disk_key_of: Callable[[
             _disk.write(dkey, result)
     if dkey:
         _persisting(dkey, result)
-    return _remember(key, result)
+    return _cache.keep(key, result)  # another thread may have finished first
 
 
 def analyze(key: str, rgb: np.ndarray) -> ImageAnalysis:
@@ -403,6 +380,5 @@ def analyze_encoded(key: str, pixels: Callable[[], np.ndarray]) -> ImageAnalysis
 
 def clear_cache() -> None:
     """Forget all cached analyses (tests; memory pressure)."""
-    with _cache_lock:
-        _cache.clear()
-        _measured.clear()
+    _cache.clear()
+    _measured.clear()
