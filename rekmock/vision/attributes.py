@@ -393,15 +393,20 @@ def measures(ctx: FaceContext) -> dict[str, float]:
     return out
 
 
+def hair(m: dict[str, float], region: str, darkness: float) -> float:
+    """Log-odds of hair on a region ("chin" or "lip") of a face's ``measures``: darker than the
+    cheeks by more than ``darkness``, and more textured than ``HAIR_TEXTURE``."""
+    return ((m[f"{region}_dark"] - darkness) * HAIR_DARKNESS_GAIN
+            + (m[f"{region}_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
+
+
 def logits(m: dict[str, float]) -> dict[str, float]:
     """Log-odds that each boolean attribute is true, from a face's ``measures``."""
     p_glasses = _sigmoid(m["glasses_edges"] * GLASSES_EDGE_WEIGHT
                          + m["frame_lines"] * GLASSES_LINE_WEIGHT + GLASSES_BIAS)
     p_male = max(m["male"], BEARD_MALE_FLOOR)
-    chin_hair = ((m["chin_dark"] - BEARD_DARKNESS) * HAIR_DARKNESS_GAIN
-                 + (m["chin_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
-    lip_hair = ((m["lip_dark"] - MUSTACHE_DARKNESS) * HAIR_DARKNESS_GAIN
-                + (m["lip_texture"] - HAIR_TEXTURE) * HAIR_TEXTURE_GAIN)
+    chin_hair = hair(m, "chin", BEARD_DARKNESS)
+    lip_hair = hair(m, "lip", MUSTACHE_DARKNESS)
     p_sun = (_sigmoid((SUNGLASSES_EYE_RATIO - m["lens_darkness"]) * SUNGLASSES_GAIN)
              * (0.5 + 0.5 * p_glasses))
     z = {
