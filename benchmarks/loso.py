@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,13 @@ def summarise(kind: str, values: Sequence[float]) -> float:
     return statistics.median(abs(v) for v in vals) if kind == "median" else statistics.mean(vals)
 
 
+def folds(faces: list[Record]) -> Iterator[tuple[str, list[Record], list[Record]]]:
+    """Each source in turn: its name, the other sources' faces (to fit on) and its own."""
+    for source in sorted({r["source"] for r in faces}):
+        yield (source, [r for r in faces if r["source"] != source],
+               [r for r in faces if r["source"] == source])
+
+
 def judge(f: Fit, records: list[Record]) -> dict[str, Any]:
     """Scores of the four variants, overall and by era; the LOSO parameters per source."""
     faces = [r for r in records if f.usable(r)]
@@ -75,9 +82,7 @@ def judge(f: Fit, records: list[Record]) -> dict[str, Any]:
     everything = f.fit(faces)
     left_out: list[tuple[Record, float]] = []
     params_by_source: dict[str, Any] = {}
-    for source in sorted({r["source"] for r in faces}):
-        train = [r for r in faces if r["source"] != source]
-        test = [r for r in faces if r["source"] == source]
+    for source, train, test in folds(faces):
         params = f.fit(train) if train else None
         params_by_source[source] = params
         left_out += [(r, f.score(r, params) if params is not None else math.nan) for r in test]
@@ -420,8 +425,7 @@ def geometric_smile(m: dict[str, float]) -> float:
 
 def chin_beard(m: dict[str, float]) -> float:
     """The Beard log-odds from the chin alone (x P(male)), before the upper lip counted too."""
-    chin = ((m["chin_dark"] - attributes.BEARD_DARKNESS) * attributes.HAIR_DARKNESS_GAIN
-            + (m["chin_texture"] - attributes.HAIR_TEXTURE) * attributes.HAIR_TEXTURE_GAIN)
+    chin = attributes.hair(m, "chin", attributes.BEARD_DARKNESS)
     male = max(m["male"], attributes.BEARD_MALE_FLOOR)
     return _logit(male / (1.0 + math.exp(-chin)))
 
@@ -614,11 +618,10 @@ def choice_report(records: list[Record], print_: Callable[[str], None] = print) 
         return (BEARD_FORMS[form](r["raw"]["cues"]) >= 0) == bool(r["real"]["Beard"]["Value"])
 
     chosen, agree = [], 0
-    for source in sorted({r["source"] for r in faces}):
-        train = [r for r in faces if r["source"] != source]
+    for _, train, test in folds(faces):
         best = max(BEARD_FORMS, key=lambda form: sum(right(r, form) for r in train))
         chosen.append(best)
-        agree += sum(right(r, best) for r in faces if r["source"] == source)
+        agree += sum(right(r, best) for r in test)
     print_("")
     print_(f"Beard's form chosen left out ({len(faces)} faces): "
            + ", ".join(f"{form} on {chosen.count(form)} folds" for form in BEARD_FORMS)
@@ -643,11 +646,10 @@ def age_centre_report(records: list[Record], print_: Callable[[str], None] = pri
     for label, group in (("all answers", faces),
                          ("answers since 2021", [r for r in faces if r["year"] >= 2021])):
         chosen, left_out = [], []
-        for source in sorted({r["source"] for r in group}):
-            train = [r for r in group if r["source"] != source]
+        for _, train, test in folds(group):
             best = min(AGE_CENTRES, key=lambda c: median(error(r, c) for r in train))
             chosen.append(best)
-            left_out += [error(r, best) for r in group if r["source"] == source]
+            left_out += [error(r, best) for r in test]
         fixed = ", ".join(f"{c} {median(error(r, c) for r in group):.1f}" for c in AGE_CENTRES)
         print_(f"AgeRange centre chosen left out, {label} ({len(group)} faces): median on "
                f"{chosen.count('age')} of {len(chosen)} folds, left-out midpoint |d| "
